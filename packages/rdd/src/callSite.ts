@@ -1,0 +1,20 @@
+/**
+ * Where in the user's code a dataset or job was created, for toDebugString and the UI: the first
+ * stack frame outside Flint's own packages, as `method at file:line`.
+ */
+import { basename } from 'node:path';
+
+const flintFrame = /[/\\](packages[/\\](rdd|scheduler|worker)|@flint)[/\\]/;
+
+export function callSite(method: string): string {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 12;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  for (const line of stack.split('\n').slice(1)) {
+    if (flintFrame.test(line) || line.includes('node:')) continue;
+    const location = /\(?((?:file:\/\/)?[^()\s]+):(\d+):\d+\)?\s*$/.exec(line);
+    if (location?.[1]) return `${method} at ${basename(location[1])}:${location[2]}`;
+  }
+  return `${method} at <unknown>`;
+}

@@ -1,0 +1,135 @@
+/**
+ * The embedded default: worker processes on this machine, started by the driver, each joining it
+ * over a real WebSocket on 127.0.0.1 exactly as a remote worker would. The secret reaches them in
+ * their environment, never on the command line.
+ *
+ * The cluster keeps its size: a worker process that dies is replaced, and a worker the driver
+ * declares lost while its process still runs (hung, or cut off) is killed first, then replaced.
+ * Invariants: every process it started is ended by `stop()` (SIGTERM, then SIGKILL after a grace
+ * period), and none is started after `stop()` began; workers that keep failing to start are not
+ * restarted forever.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { flintCommandArgs } from '@flint/worker';
+import type { WorkerPool } from './workerPool.js';
+
+export interface LocalClusterOptions {
+  readonly workers: number;
+  readonly driverUrl: string;
+  readonly secret: string;
+  readonly coresPerWorker?: number;
+  readonly heartbeatIntervalMs?: number;
+  /**
+   * How long a worker waits for a silent peer during a shuffle fetch before reporting a fetch
+   * failure. @default the pool's heartbeat timeout
+   */
+  readonly networkTimeoutMs?: number;
+  /** The driver's endpoint: workers it declares lost are killed here, so they get replaced. */
+  readonly pool?: WorkerPool;
+  /** Start a new worker when one dies, so the context keeps its size. @default true */
+  readonly replaceLostWorkers?: boolean;
+}
+
+/** A worker exiting with an error this soon after its start failed to start. */
+const START_WINDOW_MS = 15_000;
+/** After this many failed starts in a row, the cluster stops replacing workers. */
+const MAX_FAILED_STARTS = 3;
+/** How long a lost worker whose connection closed may take to exit by itself. */
+const EXIT_GRACE_MS = 2_000;
+
+export class LocalCluster {
+  readonly #processes = new Set<ChildProcess>();
+  readonly #removeLostHook: (() => void) | undefined;
+  #stopping = false;
+  #failedStarts = 0;
+  #gaveUp = false;
+  #replacements = 0;
+
+  constructor(private readonly options: LocalClusterOptions) {
+    this.#removeLostHook = options.pool?.onWorkerLost((worker, _reason, cause) => {
+      const child = [...this.#processes].find((process) => process.pid === worker.pid);
+      if (!child) return;
+      // A hung worker never exits by itself; one whose connection closed normally does.
+      if (cause === 'silent') child.kill('SIGKILL');
+      else setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), EXIT_GRACE_MS).unref();
+    });
+  }
+
+  /** PIDs of the live worker processes. */
+  get pids(): number[] {
+    return [...this.#processes].flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
+  }
+
+  /** Workers started to replace ones that died. */
+  get replacements(): number {
+    return this.#replacements;
+  }
+
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
+  /** Starts the workers (they join the driver on their own). */
+  start(): void {
+    for (let i = 0; i < this.options.workers; i++) this.#spawnWorker();
+  }
+
+  /** Ends every worker process and waits until they are gone. */
+  async stop(graceMs = 2_000): Promise<void> {
+    this.#stopping = true;
+    this.#removeLostHook?.();
+    const exits = [...this.#processes].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    );
+    await Promise.all(exits);
+  }
+
+  #spawnWorker(): ChildProcess {
+    const { driverUrl, secret, coresPerWorker = 1, heartbeatIntervalMs, pool } = this.options;
+    const networkTimeoutMs = this.options.networkTimeoutMs ?? pool?.heartbeatTimeoutMs;
+    const args = [...flintCommandArgs(), 'worker', '--driver', driverUrl, '--cores', String(coresPerWorker)];
+    if (heartbeatIntervalMs !== undefined) args.push('--heartbeat-interval', String(heartbeatIntervalMs));
+    if (networkTimeoutMs !== undefined) args.push('--network-timeout', String(networkTimeoutMs));
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, FLINT_SECRET: secret },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const startedAt = Date.now();
+    this.#processes.add(child);
+    child.once('exit', (code, signal) => {
+      this.#processes.delete(child);
+      this.#onExit(code, signal, Date.now() - startedAt);
+    });
+    // A failed spawn (e.g. EAGAIN) is reported as 'error', and 'exit' may never follow.
+    child.once('error', () => {
+      if (!this.#processes.delete(child)) return;
+      this.#onExit(1, null, Date.now() - startedAt);
+    });
+    return child;
+  }
+
+  #onExit(code: number | null, signal: NodeJS.Signals | null, livedMs: number): void {
+    if (this.#stopping || this.#gaveUp || this.options.replaceLostWorkers === false) return;
+    const failedToStart = signal === null && code !== 0 && livedMs < START_WINDOW_MS;
+    this.#failedStarts = failedToStart ? this.#failedStarts + 1 : 0;
+    if (this.#failedStarts >= MAX_FAILED_STARTS) {
+      this.#gaveUp = true;
+      process.emitWarning(
+        `Flint: ${MAX_FAILED_STARTS} local workers in a row failed to start (last exit code ${code}); ` +
+          'lost workers are not replaced any more. Their output above says why.',
+      );
+      return;
+    }
+    this.#replacements++;
+    this.#spawnWorker();
+  }
+}

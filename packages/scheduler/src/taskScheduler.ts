@@ -1,0 +1,487 @@
+/**
+ * Spark's TaskScheduler: places the tasks of submitted task sets on free worker slots, in FIFO
+ * order of jobs and stages; retries a failed task on another worker when one exists, up to
+ * `maxTaskFailures`; requeues the tasks of a lost worker; excludes a worker on which tasks of a job
+ * keep failing; and, when asked, launches speculative copies of stragglers. It knows tasks and
+ * workers, not the DAG; outcomes go to its listener.
+ *
+ * Invariants: a worker never runs more tasks than its cores; a worker receives a stage attempt's
+ * spec once, before that attempt's first task on it; a partition of a task set succeeds at most
+ * once (the first result wins, later copies are killed or ignored), so its result and its
+ * accumulator additions reach the listener once; a task set that is a zombie (its stage failed,
+ * was resubmitted or cancelled) launches nothing more, but its running tasks may still finish.
+ */
+import { ErrorCode, type SerializedError, type StageSpec, type TaskMetrics, type TaskResult } from '@flint/worker';
+import type { ListenerBus } from './events.js';
+import { type ResolvedSpeculation, speculationThreshold } from './speculation.js';
+import type { TaskAttemptFailure } from './taskFailedError.js';
+import type { WorkerHandle, WorkerPool } from './workerPool.js';
+
+/** The tasks of one stage attempt. */
+export interface TaskSet {
+  readonly stageId: number;
+  readonly stageAttempt: number;
+  readonly jobId: number;
+  readonly spec: StageSpec;
+  readonly partitions: readonly number[];
+  /** `parallelize` data the task for a partition carries. */
+  inputsFor(partition: number): Readonly<Record<string, readonly unknown[]>> | undefined;
+}
+
+/** Where a fetch failed: the map output a reducer could not read. */
+export interface FetchFailure {
+  readonly shuffleId: number;
+  readonly mapIndex: number;
+  readonly address: string;
+}
+
+/** What the task scheduler reports to the DAG scheduler. */
+export interface TaskSchedulerListener {
+  /** The first successful attempt of a partition of a task set. */
+  taskSucceeded(taskSet: TaskSet, partition: number, result: TaskResult, workerId: string): void;
+  /** A task failed `maxTaskFailures` times: the stage (and its jobs) cannot finish. */
+  taskSetFailed(taskSet: TaskSet, partition: number, failures: readonly TaskAttemptFailure[]): void;
+  /** A task could not read a map output of a parent stage; the task set became a zombie. */
+  fetchFailed(taskSet: TaskSet, partition: number, fetch: FetchFailure): void;
+}
+
+/**
+ * Spark's `excludeOnFailure.*.maxFailedTasksPerExecutor`: a worker on which this many different
+ * tasks of one job failed runs no more tasks of that job.
+ */
+const MAX_FAILED_TASKS_PER_WORKER = 2;
+
+interface TaskAttempt {
+  readonly taskId: number;
+  readonly manager: TaskSetManager;
+  readonly partition: number;
+  readonly attempt: number;
+  readonly workerId: string;
+  readonly speculative: boolean;
+  /** Driver clock at launch, for speculation. */
+  readonly launchedAt: number;
+  /** Set once the scheduler asked the worker to kill it, with why. */
+  killReason?: string;
+}
+
+/** Per-task-set bookkeeping: what is pending, running and done, and how often each task failed. */
+class TaskSetManager {
+  /** Partitions this attempt must finish; grows when finished map outputs are lost. */
+  readonly partitions: Set<number>;
+  readonly pending: number[];
+  readonly done = new Set<number>();
+  readonly running = new Map<number, TaskAttempt[]>();
+  readonly failures = new Map<number, TaskAttemptFailure[]>();
+  readonly failedOn = new Map<number, Set<string>>();
+  readonly attemptsLaunched = new Map<number, number>();
+  /** Stragglers waiting for a slot for their speculative copy. */
+  readonly speculatable = new Set<number>();
+  readonly successDurations: number[] = [];
+  /** A zombie launches nothing more (its stage failed, was resubmitted or cancelled). */
+  zombie = false;
+
+  constructor(readonly taskSet: TaskSet) {
+    this.partitions = new Set(taskSet.partitions);
+    this.pending = [...taskSet.partitions];
+  }
+
+  get isFinished(): boolean {
+    return this.runningCount() === 0 && (this.zombie || this.done.size === this.partitions.size);
+  }
+
+  runningCount(): number {
+    let count = 0;
+    for (const attempts of this.running.values()) count += attempts.length;
+    return count;
+  }
+
+  attemptsOf(partition: number): readonly TaskAttempt[] {
+    return this.running.get(partition) ?? [];
+  }
+
+  /**
+   * The next pending partition to run on `workerId`. A task that failed on a worker waits for
+   * another eligible worker where it has not failed yet, if there is one.
+   */
+  takePending(workerId: string, eligible: readonly string[]): number | undefined {
+    const index = this.pending.findIndex((partition) => {
+      const failedOn = this.failedOn.get(partition);
+      if (!failedOn?.has(workerId)) return true;
+      return eligible.every((id) => failedOn.has(id));
+    });
+    if (index === -1) return undefined;
+    return this.pending.splice(index, 1)[0];
+  }
+
+  /** A straggler to copy onto `workerId`: one not already running or failed there. */
+  takeSpeculatable(workerId: string): number | undefined {
+    for (const partition of this.speculatable) {
+      const attempts = this.attemptsOf(partition);
+      if (this.done.has(partition) || attempts.length !== 1) {
+        this.speculatable.delete(partition);
+        continue;
+      }
+      if (attempts.some((task) => task.workerId === workerId)) continue;
+      if (this.failedOn.get(partition)?.has(workerId)) continue;
+      this.speculatable.delete(partition);
+      return partition;
+    }
+    return undefined;
+  }
+}
+
+export class TaskScheduler {
+  readonly #managers: TaskSetManager[] = [];
+  readonly #running = new Map<number, TaskAttempt>();
+  /** Per job: per worker, the distinct tasks (`stage:partition`) that failed on it. */
+  readonly #jobFailures = new Map<number, Map<string, Set<string>>>();
+  readonly #excluded = new Map<number, Set<string>>();
+  #nextTaskId = 0;
+
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly bus: ListenerBus,
+    private readonly listener: TaskSchedulerListener,
+    private readonly maxTaskFailures: number,
+    private readonly speculation?: ResolvedSpeculation,
+  ) {}
+
+  /** Whether any task set is still active (pending or running tasks). */
+  get hasActiveTaskSets(): boolean {
+    return this.#managers.length > 0;
+  }
+
+  /** Tasks running now, on all workers. */
+  get runningTaskCount(): number {
+    return this.#running.size;
+  }
+
+  /** Workers excluded from a job because its tasks kept failing on them. */
+  excludedWorkers(jobId: number): ReadonlySet<string> {
+    return this.#excluded.get(jobId) ?? new Set();
+  }
+
+  submit(taskSet: TaskSet): void {
+    this.#managers.push(new TaskSetManager(taskSet));
+    this.#managers.sort((a, b) => a.taskSet.jobId - b.taskSet.jobId || a.taskSet.stageId - b.taskSet.stageId);
+    this.reviveOffers();
+  }
+
+  /**
+   * Stops launching every attempt of a stage; with `kill`, also kills their running tasks (the
+   * workers report them as killed).
+   */
+  cancelStage(stageId: number, kill: boolean, reason: string): void {
+    for (const manager of this.#managers) {
+      if (manager.taskSet.stageId !== stageId) continue;
+      this.#makeZombie(manager);
+      if (kill) for (const attempts of manager.running.values()) for (const task of attempts) this.#kill(task, reason);
+    }
+    this.#dropFinishedManagers();
+  }
+
+  /** Forgets a finished job's exclusions. */
+  jobEnded(jobId: number): void {
+    this.#jobFailures.delete(jobId);
+    this.#excluded.delete(jobId);
+  }
+
+  /**
+   * Runs again, in the stage's current attempt, map partitions that had finished but whose output
+   * was lost with its worker. Returns false when the stage has no live attempt to run them in.
+   */
+  rerunPartitions(stageId: number, stageAttempt: number, partitions: readonly number[]): boolean {
+    const manager = this.#managers.find(
+      (m) => m.taskSet.stageId === stageId && m.taskSet.stageAttempt === stageAttempt && !m.zombie,
+    );
+    if (!manager) return false;
+    for (const partition of partitions) {
+      manager.partitions.add(partition);
+      manager.done.delete(partition);
+      // A copy still running (speculative) will produce the output again; otherwise run it.
+      if (manager.attemptsOf(partition).length === 0 && !manager.pending.includes(partition)) {
+        manager.pending.push(partition);
+      }
+    }
+    this.reviveOffers();
+    return true;
+  }
+
+  /** Fills every free slot on every worker with pending tasks, then speculative copies. */
+  reviveOffers(): void {
+    const workers = [...this.pool.workers.values()];
+    const liveIds = workers.map((worker) => worker.id);
+    for (const worker of workers) {
+      while (worker.runningTasks < worker.cores && this.#launchOne(worker, liveIds)) {
+        // keep filling this worker's slots
+      }
+    }
+  }
+
+  taskFinished(workerId: string, taskId: number, result: TaskResult, metrics: TaskMetrics): void {
+    const task = this.#end(taskId, workerId);
+    if (!task) return;
+    const { manager, partition } = task;
+    if (manager.done.has(partition)) {
+      // Another attempt won the race; this one's result (and accumulator additions) is dropped.
+      this.#postTaskEnd(task, 'killed', { reason: task.killReason ?? 'another attempt of this task finished first' });
+    } else {
+      manager.done.add(partition);
+      manager.speculatable.delete(partition);
+      manager.successDurations.push(Date.now() - task.launchedAt);
+      this.#postTaskEnd(task, 'success', { metrics });
+      for (const other of manager.attemptsOf(partition)) this.#kill(other, 'another attempt of this task finished first');
+      this.listener.taskSucceeded(manager.taskSet, partition, result, workerId);
+    }
+    this.#dropFinishedManagers();
+    this.reviveOffers();
+  }
+
+  taskFailed(workerId: string, taskId: number, error: SerializedError, fetchFailure: FetchFailure | undefined, killed: boolean): void {
+    const task = this.#end(taskId, workerId);
+    if (!task) return;
+    const { manager, partition } = task;
+    if (killed || task.killReason !== undefined) {
+      this.#postTaskEnd(task, 'killed', { reason: task.killReason ?? 'the worker stopped it', error });
+      this.#requeueIfNeeded(task);
+    } else if (fetchFailure) {
+      this.#postTaskEnd(task, 'fetchFailed', { error, fetchFailure });
+      if (!manager.zombie) {
+        // The stage must be resubmitted once the lost map outputs are recomputed; this attempt's
+        // remaining tasks would fail the same way. Running ones may still finish and count.
+        this.#makeZombie(manager);
+        this.listener.fetchFailed(manager.taskSet, partition, fetchFailure);
+      }
+    } else {
+      const excluded = this.#noteFailureOnWorker(task);
+      this.#postTaskEnd(task, 'failed', { error, ...(excluded ? { workerExcluded: true } : {}) });
+      this.#recordFailure(task, { attempt: task.attempt, workerId, error });
+    }
+    this.#dropFinishedManagers();
+    this.reviveOffers();
+  }
+
+  /**
+   * Ends the tasks a lost worker was running. Each counts as a failure of its task (as in Spark:
+   * a task that crashes its worker must not crash workers forever), and is retried elsewhere.
+   */
+  workerLost(workerId: string, reason: string): void {
+    for (const task of [...this.#running.values()]) {
+      if (task.workerId !== workerId) continue;
+      this.#running.delete(task.taskId);
+      this.#removeAttempt(task);
+      const error: SerializedError = {
+        name: 'FlintError',
+        code: ErrorCode.WORKER_LOST,
+        message: `Worker ${workerId} was lost while running this task (${reason}).`,
+      };
+      this.#postTaskEnd(task, 'lost', { error, reason });
+      if (task.killReason !== undefined) this.#requeueIfNeeded(task);
+      else this.#recordFailure(task, { attempt: task.attempt, workerId, error });
+    }
+    this.#dropFinishedManagers();
+    this.reviveOffers();
+  }
+
+  /** Marks stragglers of every active stage attempt for a speculative copy, then launches them. */
+  checkSpeculation(now = Date.now()): void {
+    const options = this.speculation;
+    if (!options) return;
+    let found = false;
+    for (const manager of this.#managers) {
+      if (manager.zombie) continue;
+      const threshold = speculationThreshold(manager.partitions.size, manager.successDurations, options);
+      if (threshold === undefined) continue;
+      for (const [partition, attempts] of manager.running) {
+        if (manager.done.has(partition) || attempts.length !== 1 || manager.speculatable.has(partition)) continue;
+        const only = attempts[0];
+        if (only && now - only.launchedAt > threshold) {
+          manager.speculatable.add(partition);
+          found = true;
+        }
+      }
+    }
+    if (found) this.reviveOffers();
+  }
+
+  // Failures ----------------------------------------------------------------------------------
+
+  #recordFailure(task: TaskAttempt, failure: TaskAttemptFailure): void {
+    const { manager, partition } = task;
+    if (manager.done.has(partition)) return;
+    const failures = manager.failures.get(partition) ?? [];
+    failures.push(failure);
+    manager.failures.set(partition, failures);
+    let failedOn = manager.failedOn.get(partition);
+    if (!failedOn) manager.failedOn.set(partition, (failedOn = new Set()));
+    failedOn.add(task.workerId);
+    if (manager.zombie) return;
+    if (failures.length >= this.maxTaskFailures) {
+      this.#makeZombie(manager);
+      for (const attempts of manager.running.values()) {
+        for (const other of attempts) this.#kill(other, `task for partition ${partition} failed too often`);
+      }
+      this.listener.taskSetFailed(manager.taskSet, partition, failures);
+      return;
+    }
+    // A speculative copy may still succeed; only requeue when no attempt is left running.
+    if (manager.attemptsOf(partition).length === 0 && !manager.pending.includes(partition)) {
+      manager.pending.unshift(partition);
+    }
+  }
+
+  /** Puts back a killed or lost task whose partition still needs a result (defensive). */
+  #requeueIfNeeded(task: TaskAttempt): void {
+    const { manager, partition } = task;
+    if (manager.zombie || manager.done.has(partition) || manager.attemptsOf(partition).length > 0) return;
+    if (!manager.pending.includes(partition)) manager.pending.unshift(partition);
+  }
+
+  /** Counts a user failure against its worker; returns true when that excluded the worker. */
+  #noteFailureOnWorker(task: TaskAttempt): boolean {
+    const { jobId, stageId } = task.manager.taskSet;
+    let byWorker = this.#jobFailures.get(jobId);
+    if (!byWorker) this.#jobFailures.set(jobId, (byWorker = new Map()));
+    let tasks = byWorker.get(task.workerId);
+    if (!tasks) byWorker.set(task.workerId, (tasks = new Set()));
+    tasks.add(`${stageId}:${task.partition}`);
+    let excluded = this.#excluded.get(jobId);
+    if (tasks.size < MAX_FAILED_TASKS_PER_WORKER || excluded?.has(task.workerId)) return false;
+    if (!excluded) this.#excluded.set(jobId, (excluded = new Set()));
+    excluded.add(task.workerId);
+    return true;
+  }
+
+  /**
+   * Workers that may run a job's tasks: the live ones not excluded from it. When every live worker
+   * is excluded, all of them stay eligible, so the job ends by `maxTaskFailures` with the user's
+   * own error instead of waiting forever.
+   */
+  #eligibleWorkers(jobId: number, liveIds: readonly string[]): readonly string[] {
+    const excluded = this.#excluded.get(jobId);
+    if (!excluded) return liveIds;
+    const eligible = liveIds.filter((id) => !excluded.has(id));
+    return eligible.length > 0 ? eligible : liveIds;
+  }
+
+  // Launching ---------------------------------------------------------------------------------
+
+  #launchOne(worker: WorkerHandle, liveIds: readonly string[]): boolean {
+    for (const manager of this.#managers) {
+      if (manager.zombie) continue;
+      const eligible = this.#eligibleWorkers(manager.taskSet.jobId, liveIds);
+      if (!eligible.includes(worker.id)) continue;
+      const partition = manager.takePending(worker.id, eligible);
+      if (partition !== undefined) {
+        this.#launch(worker, manager, partition, false);
+        return true;
+      }
+      const straggler = manager.takeSpeculatable(worker.id);
+      if (straggler !== undefined) {
+        this.#launch(worker, manager, straggler, true);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  #launch(worker: WorkerHandle, manager: TaskSetManager, partition: number, speculative: boolean): void {
+    const { taskSet } = manager;
+    const attempt = manager.attemptsLaunched.get(partition) ?? 0;
+    manager.attemptsLaunched.set(partition, attempt + 1);
+    const taskId = this.#nextTaskId++;
+    if (!worker.definedStages.has(taskSet.spec.stageKey)) {
+      this.pool.send(worker.id, { type: 'defineStage', stage: taskSet.spec });
+      worker.definedStages.add(taskSet.spec.stageKey);
+    }
+    const inputs = taskSet.inputsFor(partition);
+    this.pool.send(worker.id, {
+      type: 'launchTask',
+      task: { taskId, stageKey: taskSet.spec.stageKey, partition, attempt, ...(inputs ? { inputs } : {}) },
+    });
+    worker.runningTasks++;
+    const task: TaskAttempt = { taskId, manager, partition, attempt, workerId: worker.id, speculative, launchedAt: Date.now() };
+    this.#running.set(taskId, task);
+    const attempts = manager.running.get(partition);
+    if (attempts) attempts.push(task);
+    else manager.running.set(partition, [task]);
+    this.bus.post({
+      type: 'taskStart',
+      time: Date.now(),
+      taskId,
+      stageId: taskSet.stageId,
+      stageAttempt: taskSet.stageAttempt,
+      partition,
+      attempt,
+      workerId: worker.id,
+      speculative,
+    });
+  }
+
+  #kill(task: TaskAttempt, reason: string): void {
+    if (task.killReason !== undefined) return;
+    task.killReason = reason;
+    this.pool.send(task.workerId, { type: 'killTask', taskId: task.taskId });
+  }
+
+  #makeZombie(manager: TaskSetManager): void {
+    manager.zombie = true;
+    manager.pending.length = 0;
+    manager.speculatable.clear();
+  }
+
+  #end(taskId: number, workerId: string): TaskAttempt | undefined {
+    const task = this.#running.get(taskId);
+    if (!task || task.workerId !== workerId) return undefined;
+    this.#running.delete(taskId);
+    this.#removeAttempt(task);
+    const worker = this.pool.workers.get(workerId);
+    if (worker) worker.runningTasks = Math.max(0, worker.runningTasks - 1);
+    return task;
+  }
+
+  #removeAttempt(task: TaskAttempt): void {
+    const attempts = task.manager.running.get(task.partition);
+    if (!attempts) return;
+    const remaining = attempts.filter((other) => other !== task);
+    if (remaining.length > 0) task.manager.running.set(task.partition, remaining);
+    else task.manager.running.delete(task.partition);
+  }
+
+  #postTaskEnd(
+    task: TaskAttempt,
+    result: 'success' | 'failed' | 'killed' | 'fetchFailed' | 'lost',
+    details: {
+      readonly error?: SerializedError;
+      readonly metrics?: TaskMetrics;
+      readonly reason?: string;
+      readonly fetchFailure?: FetchFailure;
+      readonly workerExcluded?: boolean;
+    } = {},
+  ): void {
+    const { error, metrics, reason, fetchFailure, workerExcluded } = details;
+    this.bus.post({
+      type: 'taskEnd',
+      time: Date.now(),
+      taskId: task.taskId,
+      stageId: task.manager.taskSet.stageId,
+      stageAttempt: task.manager.taskSet.stageAttempt,
+      partition: task.partition,
+      attempt: task.attempt,
+      workerId: task.workerId,
+      result,
+      ...(error ? { error: { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } } : {}),
+      ...(metrics ? { metrics } : {}),
+      ...(reason ? { reason } : {}),
+      ...(task.speculative ? { speculative: true } : {}),
+      ...(fetchFailure ? { fetchFailure: { ...fetchFailure } } : {}),
+      ...(workerExcluded ? { workerExcluded } : {}),
+    });
+  }
+
+  #dropFinishedManagers(): void {
+    for (let i = this.#managers.length - 1; i >= 0; i--) {
+      if ((this.#managers[i] as TaskSetManager).isFinished) this.#managers.splice(i, 1);
+    }
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * The binary codec for every protocol frame and every block of records. DRAFT: table to come.
+ *
+ * Invariants: byte 0 names the codec that wrote the rest (`0x4d` msgpackr, `0xff` v8), so a
+ * reader never guesses; what msgpackr cannot give back exactly goes to v8, whole.
+ */
+import { addExtension, Packr, RESERVE_START_SPACE } from 'msgpackr';
+import { deserialize, serialize } from 'node:v8';
+import { ErrorCode, FlintError } from './errors.js';
+
+/** Byte 0 of a msgpackr encoding ('M'). */
+const TAG_MSGPACK = 0x4d;
+/** Byte 0 of a v8 encoding: v8's own version tag, so the fallback costs no copy. */
+const TAG_V8 = 0xff;
+
+/** Containers nested deeper than this go to v8; it also ends the scan of a cyclic record. */
+const MAX_DEPTH = 64;
+/**
+ * Containers per record the record scan visits before it hands the block to v8: a block that
+ * shares sub-objects heavily would otherwise be scanned (and written) once per path.
+ */
+const CONTAINERS_PER_RECORD = 64;
+
+/**
+ * Records (`useRecords`) tell objects from Maps and write each object shape once; the rest keeps
+ * Map, Set, Date, RegExp, bigint, undefined and typed arrays. No `structuredClone`: the scan below
+ * finds shared references itself, for less than msgpackr's reference tracking costs.
+ */
+const packr = new Packr({
+  useRecords: true,
+  mapsAsObjects: false,
+  moreTypes: true,
+  useBigIntExtension: true,
+  useToJSON: false,
+});
+
+// msgpackr's numbering of typed arrays in its 't' extension (0x74), part of its format.
+const TYPED_ARRAY_EXTENSION = 0x74;
+const typedArrayTypes = [
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+];
+const UINT8_ARRAY_CODE = 1;
+const ARRAY_BUFFER_CODE = 16;
+const DATA_VIEW_CODE = 17;
+
+// msgpackr copies every typed array it decodes so that wide elements are aligned. Bytes need no
+// alignment, so a Uint8Array (a shuffle block in a message) comes back as a view, as with v8.
+addExtension({
+  type: TYPED_ARRAY_EXTENSION,
+  unpack(data: Uint8Array): unknown {
+    const code = data[0];
+    if (code === UINT8_ARRAY_CODE) {
+      return new Uint8Array(data.buffer, data.byteOffset + 1, data.byteLength - 1);
+    }
+    // Uint8Array's slice, not Buffer's: it must copy.
+    const buffer = Uint8Array.prototype.slice.call(data, 1).buffer;
+    if (code === ARRAY_BUFFER_CODE) return buffer;
+    if (code === DATA_VIEW_CODE) return new DataView(buffer);
+    const Type = code === undefined ? undefined : typedArrayTypes[code];
+    if (Type === undefined) throw new RangeError(`Unknown typed array code ${code}`);
+    return new Type(buffer);
+  },
+});
+
+/** Prototypes of the leaf objects msgpackr keeps exactly. */
+const exactLeafPrototypes = new Set<unknown>(
+  [...typedArrayTypes, Buffer, DataView, ArrayBuffer, Date, RegExp].map((type) => type.prototype),
+);
+
+// Node 20 has String.prototype.isWellFormed (ES2024), newer than the ES2023 lib we compile with.
+const isWellFormed = (String.prototype as unknown as { isWellFormed(this: string): boolean })
+  .isWellFormed;
+
+/**
+ * Decides whether msgpackr gives a value back exactly. It does not for -0, strings with lone
+ * surrogates, a `__proto__` key, array holes, class instances, boxed primitives and Errors (v8
+ * keeps their stack); with `seen`, a second path to an object (shared or cyclic) also says no.
+ */
+class FidelityScan {
+  constructor(
+    private readonly seen: Set<object> | undefined,
+    private budget: number,
+  ) {}
+
+  fits(value: unknown, depth: number): boolean {
+    switch (typeof value) {
+      case 'string':
+        return isWellFormed.call(value);
+      case 'number':
+        return value !== 0 || 1 / value > 0;
+      case 'boolean':
+      case 'undefined':
+      case 'bigint':
+        return true;
+      case 'object':
+        return value === null || this.fitsObject(value, depth);
+      default:
+        // Functions and symbols: v8 then throws its DataCloneError, naming the value.
+        return false;
+    }
+  }
+
+  private fitsObject(value: object, depth: number): boolean {
+    if (depth > MAX_DEPTH || --this.budget < 0) return false;
+    const { seen } = this;
+    if (seen !== undefined) {
+      const size = seen.size;
+      if (seen.add(value).size === size) return false;
+    }
+    const next = depth + 1;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        if (item === undefined ? !(i in value) : !this.fits(item, next)) return false;
+      }
+      return true;
+    }
+    const prototype: unknown = Object.getPrototypeOf(value);
+    if (prototype === Object.prototype || prototype === null) {
+      const record = value as Record<string, unknown>;
+      for (const key in record) {
+        if (key === '__proto__' || !isWellFormed.call(key) || !this.fits(record[key], next)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    if (prototype === Map.prototype) {
+      for (const [key, item] of value as Map<unknown, unknown>) {
+        if (!this.fits(key, next) || !this.fits(item, next)) return false;
+      }
+      return true;
+    }
+    if (prototype === Set.prototype) {
+      for (const item of value as Set<unknown>) {
+        if (!this.fits(item, next)) return false;
+      }
+      return true;
+    }
+    return exactLeafPrototypes.has(prototype);
+  }
+}
+
+function encodeV8(value: unknown): Uint8Array {
+  try {
+    return serialize(value);
+  } catch (error) {
+    throw new FlintError(
+      ErrorCode.ARGUMENT,
+      `Cannot serialize a value to send or store it: ${(error as Error).message} ` +
+        'Records, results and captured values must be structured-cloneable data: ' +
+        'no functions, symbols, WeakMaps or Promises.',
+      { cause: error },
+    );
+  }
+}
+
+function encodeTagged(value: unknown, scan: FidelityScan): Uint8Array {
+  if (!scan.fits(value, 0)) return encodeV8(value);
+  const bytes = packr.pack(value, RESERVE_START_SPACE | 1);
+  bytes[0] = TAG_MSGPACK;
+  return bytes;
+}
+
+function decodeTagged(bytes: Uint8Array, what: string): unknown {
+  const tag = bytes[0];
+  if (tag !== TAG_MSGPACK && tag !== TAG_V8) {
+    const found = tag === undefined ? 'is empty' : `starts with 0x${tag.toString(16)}`;
+    throw new FlintError(
+      ErrorCode.PROTOCOL,
+      `Cannot decode ${what}: it ${found}, not a Flint codec tag. The bytes are corrupt or ` +
+        'were written by another version of Flint; run the same version everywhere.',
+    );
+  }
+  try {
+    if (tag === TAG_V8) return deserialize(bytes);
+    // Through a Buffer view, msgpackr gives binary data back as Buffer views, as they went in.
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset + 1, bytes.byteLength - 1);
+    return packr.unpack(view);
+  } catch (error) {
+    throw new FlintError(ErrorCode.PROTOCOL, `Cannot decode ${what}: the bytes are corrupt.`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Encodes any structured-cloneable value, keeping shared references and cycles (a message, with
+ * the user data inside it).
+ */
+export function encodeValue(value: unknown): Uint8Array {
+  return encodeTagged(value, new FidelityScan(new Set(), Number.POSITIVE_INFINITY));
+}
+
+/**
+ * Decodes what {@link encodeValue} wrote. Typed arrays may be views into `bytes`, as with v8:
+ * don't reuse `bytes` while the value lives.
+ */
+export function decodeValue(bytes: Uint8Array): unknown {
+  return decodeTagged(bytes, 'a value');
+}
+
+/**
+ * Encodes a block of records (a shuffle block, a cached partition). An object reached twice
+ * within the block is written twice: equal on the way back, but no longer one object.
+ */
+export function encodeRecords(records: readonly unknown[]): Uint8Array {
+  const budget = CONTAINERS_PER_RECORD * records.length + 1024;
+  return encodeTagged(records, new FidelityScan(undefined, budget));
+}
+
+/** Decodes a block of records written by {@link encodeRecords}. The same caveat as decodeValue. */
+export function decodeRecords(bytes: Uint8Array): unknown[] {
+  const records = decodeTagged(bytes, 'a block of records');
+  if (!Array.isArray(records)) {
+    throw new FlintError(ErrorCode.PROTOCOL, 'Cannot decode a block of records: it holds no array.');
+  }
+  return records;
+}

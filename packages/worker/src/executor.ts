@@ -1,0 +1,205 @@
+/**
+ * Spark's Executor: a worker process's link to its driver. It joins the driver over an
+ * authenticated WebSocket, holds the stages the driver defines, runs the tasks it launches (up to
+ * `cores` at once), keeps their map outputs in its block manager, serves them to peers, and
+ * reports results, failures and heartbeats. When the driver goes away, it frees everything.
+ *
+ * Invariants: every launched task reports exactly one outcome (finished, failed or killed) while
+ * the driver link is open; a killed task stores no output; `close()` kills every running task and
+ * frees every block, once.
+ */
+import type { WebSocket } from 'ws';
+import { BlockManager } from './blockManager.js';
+import { connectToListener, frameBytes, send } from './connection.js';
+import { serializeError } from './errors.js';
+import { decodeMessage, type DriverToWorkerMessage, type Message } from './protocol.js';
+import { PeerBlockFetcher } from './shuffle/blockFetcher.js';
+import { BlockServer } from './shuffle/blockServer.js';
+import { FetchFailedError } from './shuffle/fetchFailedError.js';
+import { WorkerSharedVariables } from './sharedVariables.js';
+import { runTask, StageRuntime, TaskControl, TaskKilledError } from './taskRunner.js';
+import type { TaskDescription } from './taskSpec.js';
+
+/** How to start an {@link Executor}. */
+export interface ExecutorOptions {
+  /** The driver's WebSocket URL, e.g. `ws://127.0.0.1:40123`. */
+  readonly driverUrl: string;
+  /** The shared secret that proves this worker may join. */
+  readonly secret: string;
+  /** Tasks run at once. @default 1 */
+  readonly cores?: number;
+  /** Interface the block server binds to. @default '127.0.0.1' */
+  readonly host?: string;
+  /** Host name other workers use to reach the block server. @default host */
+  readonly advertiseHost?: string;
+  /** How often to tell the driver this worker is alive. @default 1000 */
+  readonly heartbeatIntervalMs?: number;
+  /**
+   * How long a peer may stay silent while this worker fetches shuffle blocks from it before the
+   * fetch fails (and the driver recomputes those blocks). Match the driver's heartbeat timeout.
+   * @default 60000
+   */
+  readonly networkTimeoutMs?: number;
+}
+
+export class Executor {
+  readonly #blockManager: BlockManager;
+  readonly #stages = new Map<string, StageRuntime>();
+  readonly #sharedVariables = new WorkerSharedVariables();
+  readonly #running = new Map<number, TaskControl>();
+  readonly #socket: WebSocket;
+  readonly #blockServer: BlockServer;
+  readonly #fetcher: PeerBlockFetcher;
+  readonly #heartbeat: NodeJS.Timeout;
+  readonly #closed: Promise<void>;
+  #closing: Promise<void> | undefined;
+  /** The id the driver gave this worker. */
+  readonly workerId: string;
+
+  private constructor(
+    socket: WebSocket,
+    workerId: string,
+    blockManager: BlockManager,
+    blockServer: BlockServer,
+    secret: string,
+    heartbeatMs: number,
+    networkTimeoutMs: number,
+  ) {
+    this.#socket = socket;
+    this.#blockManager = blockManager;
+    this.workerId = workerId;
+    this.#blockServer = blockServer;
+    this.#fetcher = new PeerBlockFetcher(this.#blockManager, blockServer.address, secret, networkTimeoutMs);
+    this.#heartbeat = setInterval(() => {
+      send(socket, { type: 'heartbeat', runningTasks: this.#running.size, rssBytes: process.memoryUsage.rss() });
+    }, heartbeatMs);
+    this.#heartbeat.unref();
+    socket.on('message', (data) => this.#onFrame(frameBytes(data)));
+    this.#closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => undefined); // 'close' follows
+  }
+
+  /** Starts the block server, then joins the driver. */
+  static async start(options: ExecutorOptions): Promise<Executor> {
+    const host = options.host ?? '127.0.0.1';
+    const blockManager = new BlockManager();
+    const blockServer = await BlockServer.start(blockManager, options.secret, host, options.advertiseHost ?? host);
+    try {
+      const { socket, welcome } = await connectToListener(options.driverUrl, options.secret, 'worker', {
+        blockServer: blockServer.address,
+        cores: options.cores ?? 1,
+        pid: process.pid,
+      });
+      const heartbeatMs = options.heartbeatIntervalMs ?? 1000;
+      const networkTimeoutMs = options.networkTimeoutMs ?? 60_000;
+      const workerId = welcome.workerId ?? 'worker';
+      return new Executor(socket, workerId, blockManager, blockServer, options.secret, heartbeatMs, networkTimeoutMs);
+    } catch (error) {
+      await blockServer.close();
+      throw error;
+    }
+  }
+
+  /** Resolves when the driver connection closes. */
+  get closed(): Promise<void> {
+    return this.#closed;
+  }
+
+  /** Stops running tasks, frees every block and closes every connection. Safe to call again. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      clearInterval(this.#heartbeat);
+      for (const control of this.#running.values()) control.kill();
+      this.#socket.close();
+      this.#fetcher.close();
+      this.#blockManager.clear();
+      await this.#blockServer.close();
+    })();
+    return this.#closing;
+  }
+
+  #onFrame(frame: Uint8Array): void {
+    let message: Message;
+    try {
+      message = decodeMessage(frame);
+    } catch {
+      this.#socket.close(1008, 'protocol violation');
+      return;
+    }
+    this.#onMessage(message as DriverToWorkerMessage);
+  }
+
+  #onMessage(message: DriverToWorkerMessage): void {
+    switch (message.type) {
+      case 'defineStage':
+        this.#stages.set(
+          message.stage.stageKey,
+          new StageRuntime(message.stage, { sharedVariable: (ref) => this.#sharedVariables.resolve(ref) }),
+        );
+        break;
+      case 'launchTask':
+        void this.#launch(message.task);
+        break;
+      case 'killTask': {
+        const control = this.#running.get(message.taskId);
+        control?.kill();
+        break;
+      }
+      case 'forgetStage':
+        this.#stages.delete(message.stageKey);
+        break;
+      case 'removeShuffle':
+        this.#blockManager.removeShuffle(message.shuffleId);
+        break;
+      case 'putBroadcast':
+        this.#sharedVariables.putBroadcast(message.id, message.value);
+        break;
+      case 'removeBroadcast':
+        this.#sharedVariables.removeBroadcast(message.id);
+        break;
+      case 'unpersist':
+        this.#blockManager.removeCached(message.nodeId);
+        break;
+      case 'shutdown':
+        void this.close();
+        break;
+      default:
+        // Handshake and peer messages have no business on an established driver link.
+        this.#socket.close(1008, 'unexpected message');
+    }
+  }
+
+  async #launch(task: TaskDescription): Promise<void> {
+    const stage = this.#stages.get(task.stageKey);
+    const control = new TaskControl();
+    this.#running.set(task.taskId, control);
+    try {
+      if (!stage) throw new Error(`Stage ${task.stageKey} was not defined on this worker before its task.`);
+      const { result: outcome, updates } = await this.#sharedVariables.track(() =>
+        runTask(task, stage, this.#blockManager, this.#fetcher, control),
+      );
+      // A kill that arrived after the task's last yield still wins: a killed task stores nothing.
+      if (control.killed) throw new TaskKilledError(task.taskId);
+      const { metrics, mapBlocks } = outcome;
+      const result = updates.size > 0 ? { ...outcome.result, accumulatorUpdates: [...updates] } : outcome.result;
+      if (mapBlocks && stage.spec.output.kind === 'shuffleWrite') {
+        this.#blockManager.putMapOutput(stage.spec.output.shuffleId, task.partition, mapBlocks);
+      }
+      send(this.#socket, { type: 'taskFinished', taskId: task.taskId, result, metrics });
+    } catch (error) {
+      const fetchFailure =
+        error instanceof FetchFailedError
+          ? { shuffleId: error.shuffleId, mapIndex: error.mapIndex, address: error.address }
+          : undefined;
+      send(this.#socket, {
+        type: 'taskFailed',
+        taskId: task.taskId,
+        error: serializeError(error),
+        ...(fetchFailure ? { fetchFailure } : {}),
+        ...(error instanceof TaskKilledError ? { killed: true } : {}),
+      });
+    } finally {
+      this.#running.delete(task.taskId);
+    }
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * How to start a `flint` process with this very build of Flint: the built `dist/cli.js`, or in a
+ * source checkout (tests, the demo) `src/cli.ts` through tsx's loader.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** The node arguments that run the `flint` command (append its own arguments). */
+export function flintCommandArgs(): string[] {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = fileURLToPath(new URL(fromSource ? './cli.ts' : './cli.js', import.meta.url));
+  if (!fromSource) return [entry];
+  const tsxLoader = createRequire(entry).resolve('tsx');
+  return ['--import', pathToFileURL(tsxLoader).href, entry];
+}

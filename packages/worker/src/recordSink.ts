@@ -1,0 +1,28 @@
+/**
+ * The end of a task's pipeline: something that consumes records one at a time and then produces
+ * the task's outcome. `add` returns false to stop early (take), so the pipeline stops pulling.
+ */
+export interface RecordSink<T> {
+  add(record: unknown): boolean | undefined;
+  finish(): T;
+}
+
+/** Asserts the pair shape that keyed operations need, with an error that names the operation. */
+export function assertPair(
+  record: unknown,
+  operation: string,
+): asserts record is [unknown, unknown] {
+  if (!Array.isArray(record) || record.length !== 2) {
+    throw new TypeError(
+      `${operation} works on [key, value] pairs, but got ${describe(record)}. ` +
+        'Map each element to a 2-element array first, e.g. .map((x) => [key(x), x]).',
+    );
+  }
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return `an array of ${value.length} elements`;
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`;
+  return typeof value === 'object' ? 'an object' : `the ${typeof value} ${String(value)}`;
+}

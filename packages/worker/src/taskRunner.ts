@@ -1,0 +1,168 @@
+/**
+ * Runs one task: fetches its shuffle inputs, evaluates its stage's pipeline for its partition and
+ * drains the records into the stage's sink (a shuffle write or an action's per-partition half).
+ * Long tasks yield to the event loop every few milliseconds, so the worker keeps answering the
+ * driver (heartbeats, kills) and serving blocks to peers while it computes.
+ */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { BlockManager } from './blockManager.js';
+import { type CompileContext, compileFunction } from './closure/compileFunction.js';
+import type { FunctionSpec } from './closure/functionSpec.js';
+import { ErrorCode, FlintError } from './errors.js';
+import { computePartition, type TaskRuntime } from './pipeline.js';
+import type { RecordSink } from './recordSink.js';
+import { createResultSink } from './resultSinks.js';
+import { createShuffleSink } from './shuffle/shuffleWriter.js';
+import { type BlockFetcher, readShufflePartition, shuffleReadsOf } from './shuffle/shuffleReader.js';
+import type { StageSpec, TaskDescription, TaskMetrics, TaskResult } from './taskSpec.js';
+
+const YIELD_EVERY_MS = 20;
+
+/** A stage as a worker holds it: its spec and its functions, compiled once for all its tasks. */
+export class StageRuntime {
+  readonly #compiled = new WeakMap<FunctionSpec, (...args: never[]) => unknown>();
+
+  constructor(
+    readonly spec: StageSpec,
+    private readonly compileContext: CompileContext = {},
+  ) {}
+
+  fn(spec: FunctionSpec): (...args: never[]) => unknown {
+    let fn = this.#compiled.get(spec);
+    if (!fn) {
+      fn = compileFunction(spec, this.compileContext);
+      this.#compiled.set(spec, fn);
+    }
+    return fn;
+  }
+}
+
+/**
+ * Lets the executor stop a running task. A kill takes effect at the task's next yield to the event
+ * loop (every few milliseconds while records flow) or at once while it waits for shuffle blocks.
+ */
+export class TaskControl {
+  #killed = false;
+  readonly #onKill = new Set<() => void>();
+
+  get killed(): boolean {
+    return this.#killed;
+  }
+
+  kill(): void {
+    if (this.#killed) return;
+    this.#killed = true;
+    for (const listener of this.#onKill) listener();
+    this.#onKill.clear();
+  }
+
+  /** Settles like `promise`, or rejects with a TaskKilledError as soon as the task is killed. */
+  orKilled<T>(promise: Promise<T>, taskId: number): Promise<T> {
+    if (this.#killed) return Promise.reject(new TaskKilledError(taskId));
+    return new Promise<T>((resolve, reject) => {
+      const onKill = () => reject(new TaskKilledError(taskId));
+      this.#onKill.add(onKill);
+      promise.then(resolve, reject).finally(() => this.#onKill.delete(onKill));
+    });
+  }
+}
+
+export class TaskKilledError extends FlintError {
+  constructor(taskId: number) {
+    super(ErrorCode.CANCELLED, `Task ${taskId} was killed.`);
+  }
+}
+
+/** Runs a task to its result. Throws what the user's code threw, or a FetchFailedError. */
+export async function runTask(
+  task: TaskDescription,
+  stage: StageRuntime,
+  blockManager: BlockManager,
+  fetcher: BlockFetcher,
+  control: TaskControl,
+): Promise<{ result: TaskResult; metrics: TaskMetrics; mapBlocks?: Uint8Array[] }> {
+  const started = performance.now();
+  const shuffleInputs = new Map<string, unknown[]>();
+  const runtime: TaskRuntime = {
+    partition: task.partition,
+    attempt: task.attempt,
+    inputs: task.inputs,
+    blockManager,
+    fn: (spec) => stage.fn(spec),
+    shuffleRecords: (node, partition) => shuffleInputs.get(`${node.id}:${partition}`) ?? [],
+  };
+  const { root, output } = stage.spec;
+  let shuffleBytesRead = 0;
+  const isCached = (node: { id: number }, partition: number) => blockManager.getCached(node.id, partition) !== undefined;
+  for (const [node, partition] of shuffleReadsOf(root, task.partition, isCached)) {
+    if (node.op.kind !== 'shuffleRead') continue;
+    const { records, bytesRead } = await control.orKilled(readShufflePartition(node.op, partition, fetcher, runtime), task.taskId);
+    shuffleInputs.set(`${node.id}:${partition}`, records);
+    shuffleBytesRead += bytesRead;
+  }
+  if (control.killed) throw new TaskKilledError(task.taskId);
+  const records = computePartition(root, task.partition, runtime);
+  const metricsOf = (recordsRead: number, recordsWritten: number, shuffleBytesWritten: number): TaskMetrics => ({
+    durationMs: performance.now() - started,
+    recordsRead,
+    recordsWritten,
+    shuffleBytesWritten,
+    shuffleBytesRead,
+  });
+
+  if (output.kind === 'shuffleWrite') {
+    const sink = createShuffleSink(output, runtime);
+    const recordsRead = await drain(records, sink, control, task.taskId);
+    const { blocks, recordsWritten } = sink.finish();
+    const sizes = blocks.map((block) => block.byteLength);
+    const bytes = sizes.reduce((sum, size) => sum + size, 0);
+    return { result: { kind: 'mapStatus', sizes }, metrics: metricsOf(recordsRead, recordsWritten, bytes), mapBlocks: blocks };
+  }
+  const { result } = output;
+  if (result.kind === 'partitionFunction') {
+    const fn = runtime.fn(result.fn) as (records: Iterable<unknown>, partition: number) => unknown;
+    const value = await fn(records, task.partition);
+    return { result: { kind: 'value', value }, metrics: metricsOf(0, 0, 0) };
+  }
+  const sink = createResultSink(result, runtime);
+  const recordsRead = await drain(records, sink, control, task.taskId);
+  return { result: { kind: 'value', value: sink.finish() }, metrics: metricsOf(recordsRead, 0, 0) };
+}
+
+/**
+ * Pulls every record into the sink, yielding to the event loop every few milliseconds, so that
+ * heartbeats, kills and peers' block requests are served while a long task runs. The clock is read
+ * every 16 records: cheap for fast records, and slow records (a heavy user function) still yield
+ * on time. An async source yields only microtasks on its own, so it gets the same treatment.
+ */
+async function drain(
+  records: Iterable<unknown> | AsyncIterable<unknown>,
+  sink: RecordSink<unknown>,
+  control: TaskControl,
+  taskId: number,
+): Promise<number> {
+  let count = 0;
+  let lastYield = performance.now();
+  if (typeof (records as Partial<Iterable<unknown>>)[Symbol.iterator] !== 'function') {
+    for await (const record of records as AsyncIterable<unknown>) {
+      count++;
+      if (sink.add(record) === false) break;
+      if (control.killed) throw new TaskKilledError(taskId);
+      if ((count & 15) === 0 && performance.now() - lastYield > YIELD_EVERY_MS) {
+        await yieldToEventLoop();
+        lastYield = performance.now();
+      }
+    }
+    return count;
+  }
+  for (const record of records as Iterable<unknown>) {
+    count++;
+    if (sink.add(record) === false) break;
+    if ((count & 15) === 0 && performance.now() - lastYield > YIELD_EVERY_MS) {
+      await yieldToEventLoop();
+      if (control.killed) throw new TaskKilledError(taskId);
+      lastYield = performance.now();
+    }
+  }
+  return count;
+}

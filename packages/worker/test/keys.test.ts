@@ -1,0 +1,100 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { canonicalKey, hashKey, KeyMap } from '../src/keys.js';
+import { compareValues } from '../src/ordering.js';
+import { createPartitionFunction } from '../src/partitioner.js';
+
+describe('keys compared by value', () => {
+  it('treats structurally equal arrays and objects as one key', () => {
+    const map = new KeyMap<number>();
+    map.set([1, 'a'], 1);
+    map.set([1, 'a'], 2);
+    map.set({ b: 1, a: [2] }, 3);
+    map.set({ a: [2], b: 1 }, 4);
+    map.set('[1,"a"]', 5); // a string that looks like a canonical key is another key
+    expect(map.size).toBe(3);
+    expect(map.get([1, 'a'])).toBe(2);
+    expect(map.get({ a: [2], b: 1 })).toBe(4);
+    expect(map.get('[1,"a"]')).toBe(5);
+  });
+
+  it('keeps insertion order across primitive and structured keys', () => {
+    const map = new KeyMap<string>();
+    map.set('x', 'first');
+    map.set([1], 'second');
+    map.set(null, 'third');
+    expect([...map.entries()]).toEqual([
+      ['x', 'first'],
+      [[1], 'second'],
+      [null, 'third'],
+    ]);
+  });
+
+  it('hashes equal keys equally, and types apart', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(hashKey(structuredClone(value))).toBe(hashKey(value));
+        expect(canonicalKey(structuredClone(value))).toBe(canonicalKey(value));
+      }),
+    );
+    expect(canonicalKey(1)).not.toBe(canonicalKey('1'));
+    expect(canonicalKey(1n)).not.toBe(canonicalKey(1));
+  });
+
+  it('hash-partitions into the asked number of partitions, equal keys together', () => {
+    const partitionOf = createPartitionFunction({ kind: 'hash', numPartitions: 7 });
+    fc.assert(
+      fc.property(fc.jsonValue(), (key) => {
+        const p = partitionOf(key);
+        expect(p).toBeGreaterThanOrEqual(0);
+        expect(p).toBeLessThan(7);
+        expect(partitionOf(structuredClone(key))).toBe(p);
+      }),
+    );
+  });
+
+  it('range-partitions in sort order, both directions', () => {
+    const up = createPartitionFunction({
+      kind: 'range',
+      numPartitions: 3,
+      bounds: [10, 20],
+      ascending: true,
+    });
+    expect([5, 10, 11, 20, 21].map(up)).toEqual([0, 0, 1, 1, 2]);
+    const down = createPartitionFunction({
+      kind: 'range',
+      numPartitions: 3,
+      bounds: [10, 20],
+      ascending: false,
+    });
+    expect([25, 20, 15, 10, 5].map(down)).toEqual([0, 1, 1, 2, 2]);
+  });
+});
+
+describe('the total order', () => {
+  it('compares numbers numerically and strings by code unit', () => {
+    expect([10, 1, 2, 9, 3].sort(compareValues)).toEqual([1, 2, 3, 9, 10]);
+    expect(['b', 'a', 'd', '1', '2', 'B'].sort(compareValues)).toEqual([
+      '1',
+      '2',
+      'B',
+      'a',
+      'b',
+      'd',
+    ]);
+  });
+
+  it('orders mixed types by type, and arrays element by element', () => {
+    // Array.prototype.sort keeps undefined out of the comparator, so it is checked on its own.
+    expect(compareValues(undefined, null)).toBeLessThan(0);
+    expect(['x', 3, null, [1, 2], [1], true].sort(compareValues)).toEqual([
+      null,
+      true,
+      3,
+      'x',
+      [1],
+      [1, 2],
+    ]);
+    expect(compareValues(2n, 3)).toBeLessThan(0);
+  });
+});

@@ -23,6 +23,7 @@ describe('free variables', () => {
     ['() => { for (const [i, v] of list.entries()) use(i, v); }', ['list', 'use']],
     ['() => { outer: for (;;) { break outer; } }', []],
     ['() => ({ k, [key]: 1, nested: { deep } })', ['deep', 'k', 'key']],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the source under test is a template literal
     ['() => `${a}-${b.c}`', ['a', 'b']],
     ['() => a?.b?.[c]', ['a', 'c']],
     ['() => { class Local { m() { return k; } static s = t; } return Local; }', ['k', 't']],
@@ -93,6 +94,16 @@ describe('function forms', () => {
       usesDynamicImport: true,
       loadedSpecifiers: ['node:os', 'node:fs'],
     });
+  });
+
+  test.each([
+    ['(x) => x * this.factor', true],
+    ['() => () => this', true],
+    ['function () { return () => this; }', false],
+    ['m() { return this.k; }', false],
+    ['() => class { f = this; }', false],
+  ])('%s uses the outer this: %s', (text, expected) => {
+    expect(readFunctionSource(text)).toMatchObject({ usesOuterThis: expected });
   });
 
   test('import.meta is noticed', () => {

@@ -85,6 +85,18 @@ describe('imports, as vitest rewrites them', () => {
     );
   });
 
+  test('package code given directly fails with what to do', () => {
+    // acorn's own functions, given as they are: their source would drag acorn's internals along.
+    capture(() => helpers.triple(1)); // any read of a script makes the loaded scripts known
+    expect(() => capture(acorn.tokenizer)).toThrow(
+      /function tokenizer of the package 'acorn'.*sc\.addModule\('acorn'\)/,
+    );
+    const tools = { tokenize: acorn.tokenizer };
+    expect(() => capture(() => tools.tokenize)).toThrow(
+      /`tools\.tokenize` is the function tokenizer of the package 'acorn'/,
+    );
+  });
+
   test('import() inside a function loads through the worker’s modules', async () => {
     const fn = async () => (await import('node:os')).EOL;
     expect(await (await roundTripWithModules(fn))()).toBe((await import('node:os')).EOL);

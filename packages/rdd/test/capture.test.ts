@@ -413,6 +413,19 @@ describe('what cannot travel', () => {
     expect(captureFailure(() => capture(() => import.meta.url)).message).toContain('import.meta');
   });
 
+  test('an arrow function that reads the this of its method fails with Spark’s advice', () => {
+    class Job {
+      factor = 2;
+      mapper() {
+        return (x: number) => x * this.factor;
+      }
+    }
+    const error = captureFailure(() => capture(new Job().mapper()));
+    expect(error.code).toBe(ErrorCode.CAPTURE);
+    expect(error.message).toContain('uses `this`');
+    expect(error.message).toContain('const factor = this.factor');
+  });
+
   test('a method that uses private class members cannot travel', () => {
     const counter = new (class {
       #count = 1;

@@ -10,9 +10,10 @@
  *   user object can be mistaken for a reference placeholder.
  * - Anything that cannot travel fails here with FLINT_CAPTURE, naming the variable and the fix.
  * - Explicit mode never touches the inspector.
- * - A script's source is read (the costly step) only to tell an import from a local value: for
- *   functions of other scripts, namespaces, objects of functions and values that cannot be
- *   copied. Plain data and primitives never need it.
+ * - The debugger is turned on (the costly step, once per script) only to tell an import from a
+ *   local value, or library code from the project's: for functions of other scripts,
+ *   namespaces, objects of functions and values that cannot be copied. Plain data and
+ *   primitives never need it.
  */
 import { types } from 'node:util';
 import { ErrorCode, FlintError, type FunctionSpec } from '@flint/worker';
@@ -99,6 +100,8 @@ const WHOLE_NAMESPACE: FreeVariableUse = {
   isTypeofOnly: false,
 };
 const factsCache = new WeakMap<object, FunctionFacts>();
+// Taken once, so code that replaces Function.prototype.toString later cannot change what ships.
+const functionToString = Function.prototype.toString;
 
 /** Encodes one function per instance: create one, call {@link ClosureEncoder.encodeRoot}. */
 export class ClosureEncoder {
@@ -152,8 +155,10 @@ export class ClosureEncoder {
       owner: isRoot ? undefined : `\`${subject?.path ?? 'a helper'}\``,
       location: this.needsScopes(facts, source, env) ? this.inspect(fn).location : undefined,
     };
-    if (!isRoot && frame.location !== undefined && frame.location.scriptId !== viaScriptId) {
-      this.rejectLibraryFunction(fn, frame.location, subject);
+    // A function from another script than the one that led to it may be library code. The root
+    // is checked only against scripts already known: reading the list is the costly step.
+    if (frame.location !== undefined && (isRoot || frame.location.scriptId !== viaScriptId)) {
+      this.rejectLibraryFunction(fn, frame.location, subject, isRoot);
     }
     for (const name of Object.keys(env ?? {})) {
       names.push(this.checkEnvKey(name));
@@ -204,6 +209,13 @@ export class ClosureEncoder {
           'Functions that use private class members (#field) or `super` cannot travel: write a plain function.',
         );
       default:
+        if (source.usesOuterThis) {
+          throw this.error(
+            subject,
+            'uses `this` of the code around it (an arrow function in a method, say), which does not travel',
+            'Copy what it needs into a const first, as Spark advises: const factor = this.factor; ds.map((x) => x * factor).',
+          );
+        }
         if (source.usesImportMeta) {
           throw this.error(
             subject,
@@ -274,8 +286,9 @@ export class ClosureEncoder {
     fn: object,
     location: FunctionLocation,
     subject: CaptureSubject | null,
+    knownOnly: boolean,
   ): void {
-    const url = this.inspector?.scriptUrl(location.scriptId);
+    const url = this.inspector?.scriptUrl(location.scriptId, knownOnly);
     if (url === undefined || !isLibraryUrl(url)) return;
     const name = String((fn as { name?: unknown }).name ?? '') || 'anonymous';
     if (url.startsWith('node:')) {
@@ -709,7 +722,7 @@ export class ClosureEncoder {
 function factsFor(fn: object): FunctionFacts {
   let facts = factsCache.get(fn);
   if (facts === undefined) {
-    const text = Function.prototype.toString.call(fn);
+    const text = functionToString.call(fn);
     facts = { text, source: readFunctionSource(text), stable: new Map() };
     factsCache.set(fn, facts);
   }

@@ -36,6 +36,8 @@ export interface ShippableSource {
   readonly loadedSpecifiers: readonly string[];
   readonly usesDynamicImport: boolean;
   readonly usesImportMeta: boolean;
+  /** An arrow function reads the `this` of the code around it. */
+  readonly usesOuterThis: boolean;
 }
 
 const NATIVE_CODE = /\{\s*\[native code\]\s*\}\s*$/;
@@ -137,6 +139,7 @@ function describe(
     loadedSpecifiers: [...new Set(loadedSpecifiers)],
     usesDynamicImport: analysis.dynamicImports.length > 0,
     usesImportMeta: analysis.usesImportMeta,
+    usesOuterThis: analysis.usesOuterThis,
   };
 }
 

@@ -48,8 +48,11 @@ export interface FunctionInspector {
   release(): void;
   /** The running source of a script (after any loader's transform), or undefined. */
   scriptSource(scriptId: string): string | undefined;
-  /** The URL a script was loaded from (`file:///...`, `node:fs`), or undefined. */
-  scriptUrl(scriptId: string): string | undefined;
+  /**
+   * The URL a script was loaded from (`file:///...`, `node:fs`), or undefined.
+   * @param knownOnly answer only from what earlier reads learnt, without turning the debugger on
+   */
+  scriptUrl(scriptId: string, knownOnly?: boolean): string | undefined;
 }
 
 const TARGET_KEY = Symbol.for('flint.capture.target');
@@ -150,9 +153,9 @@ class InspectorSession implements FunctionInspector {
     return this.sources.get(scriptId);
   }
 
-  scriptUrl(scriptId: string): string | undefined {
+  scriptUrl(scriptId: string, knownOnly = false): string | undefined {
     // Scripts loaded since the last time the debugger was on are unknown: replay them once.
-    if (!this.urls.has(scriptId)) this.withDebugger(() => undefined);
+    if (!knownOnly && !this.urls.has(scriptId)) this.withDebugger(() => undefined);
     return this.urls.get(scriptId);
   }
 

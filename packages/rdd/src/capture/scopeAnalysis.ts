@@ -85,6 +85,8 @@ export interface ProgramAnalysis {
   /** Literal specifiers passed to `require()` or vite's dynamic import helper. */
   readonly requiredSpecifiers: readonly string[];
   readonly usesImportMeta: boolean;
+  /** `this` appears outside every non-arrow function and class: it is the enclosing code's. */
+  readonly usesOuterThis: boolean;
 }
 
 /** A function of the program: where its node starts, and its scope. */
@@ -127,6 +129,9 @@ class Analyzer {
   private readonly dynamicImports: DynamicImport[] = [];
   private readonly requiredSpecifiers: string[] = [];
   private usesImportMeta = false;
+  private usesOuterThis = false;
+  /** How many non-arrow functions and class bodies enclose the node being visited. */
+  private thisDepth = 0;
 
   constructor(private readonly options: AnalyzeOptions) {}
 
@@ -141,6 +146,7 @@ class Analyzer {
       dynamicImports: this.dynamicImports,
       requiredSpecifiers: this.requiredSpecifiers,
       usesImportMeta: this.usesImportMeta,
+      usesOuterThis: this.usesOuterThis,
     };
   }
 
@@ -192,6 +198,7 @@ class Analyzer {
         }
         this.visit(node.superClass, scope);
         const classScope = newScope(scope, false, true);
+        this.thisDepth++;
         if (node.type === 'ClassExpression' && node.id) {
           declare(classScope, node.id.name, { kind: 'self', scope: classScope });
         }
@@ -208,6 +215,7 @@ class Analyzer {
             this.visit(member.value, newScope(classScope, true, true));
           }
         }
+        this.thisDepth--;
         return;
       }
       case 'VariableDeclaration': {
@@ -337,6 +345,9 @@ class Analyzer {
         this.visit(node.source, scope);
         this.visit((node as ImportExpression & { options?: Expression | null }).options, scope);
         return;
+      case 'ThisExpression':
+        if (this.thisDepth === 0) this.usesOuterThis = true;
+        return;
       case 'CallExpression':
         this.noteRequire(node);
         this.visitChildren(node, scope);
@@ -358,17 +369,23 @@ class Analyzer {
       }
     }
     const entries = this.functionScopes.get(node.end);
-    if (entries === undefined)
+    if (entries === undefined) {
       this.functionScopes.set(node.end, [{ start: node.start, scope: functionScope }]);
-    else entries.push({ start: node.start, scope: functionScope });
-    for (const param of node.params)
+    } else {
+      entries.push({ start: node.start, scope: functionScope });
+    }
+    // A non-arrow function has its own `this`, in its parameters' defaults as in its body.
+    if (!isArrow) this.thisDepth++;
+    for (const param of node.params) {
       this.declarePattern(param, functionScope, 'param', functionScope);
+    }
     if (body.type === 'BlockStatement') {
       // The body's top-level declarations share the function's scope (no separate block scope).
       for (const statement of body.body) this.visit(statement, functionScope);
     } else {
       this.visit(body, functionScope);
     }
+    if (!isArrow) this.thisDepth--;
   }
 
   /** Declares the names a binding pattern introduces; defaults and computed keys are references. */

@@ -42,10 +42,6 @@ export class SpecBuilder {
     this.push(ref);
   }
 
-  isReference(value: unknown): boolean {
-    return this.referenceSet.has(value);
-  }
-
   /** Notes that `container` holds `encoded` directly, which matters when it is a reference. */
   holds(container: object, encoded: unknown): void {
     if (this.referenceSet.has(encoded)) this.patches.add(container);
@@ -62,10 +58,12 @@ export class SpecBuilder {
     this.holds(container, encoded);
   }
 
+  /** A built-in of the global scope, by its path from `globalThis`. */
   globalReference(path: readonly string[]): Reference {
     return this.namedReference(`global:${path.join('.')}`, () => ({ kind: 'global', path }));
   }
 
+  /** A module's export (or the module itself when `path` is empty), loaded by the workers. */
   moduleReference(specifier: string, interop: ModuleInterop, path: readonly string[]): Reference {
     return this.namedReference(`module:${interop}:${specifier}:${path.join('.')}`, () => ({
       kind: 'module',
@@ -75,6 +73,7 @@ export class SpecBuilder {
     }));
   }
 
+  /** `Symbol.for(key)`, or the well-known `Symbol[key]`. */
   symbolReference(registry: 'for' | 'wellKnown', key: string): Reference {
     return this.namedReference(`symbol:${registry}:${key}`, () => ({
       kind: 'symbol',
@@ -83,6 +82,7 @@ export class SpecBuilder {
     }));
   }
 
+  /** The worker's `import()` or `require`; its aliases grow as functions need them. */
   loaderReference(loader: 'import' | 'require'): LoaderReference {
     return this.namedReference(`loader:${loader}`, () => ({
       kind: 'loader',

@@ -13,6 +13,7 @@ import {
   WorkerPool,
 } from '@flint/scheduler';
 import {
+  checkSecret,
   createSecret,
   ErrorCode,
   FlintError,
@@ -350,7 +351,10 @@ export async function createContext(options: ContextOptions = {}): Promise<Flint
       `createContext({ master }) is not available yet; omit master to run on local workers.`,
     );
   }
-  const secret = options.secret ?? createSecret();
+  const secret =
+    options.secret === undefined
+      ? createSecret()
+      : checkSecret(options.secret, 'createContext({ secret })');
   const bus = new ListenerBus();
   let scheduler: DAGScheduler | undefined;
   // Observers start first, so the UI and the event log see the workers join.
@@ -363,6 +367,7 @@ export async function createContext(options: ContextOptions = {}): Promise<Flint
       ...(options.heartbeatTimeoutMs === undefined
         ? {}
         : { heartbeatTimeoutMs: options.heartbeatTimeoutMs }),
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
     },
     {
       workerAdded: (worker) => scheduler?.post({ type: 'workerAdded', worker }),
@@ -388,7 +393,10 @@ export async function createContext(options: ContextOptions = {}): Promise<Flint
         }
       },
     },
-  );
+  ).catch(async (error: unknown) => {
+    await observers.close();
+    throw error;
+  });
   scheduler = new DAGScheduler(pool, bus, resolved.maxTaskFailures, {
     ...(options.speculation === undefined ? {} : { speculation: options.speculation }),
   });
@@ -398,9 +406,13 @@ export async function createContext(options: ContextOptions = {}): Promise<Flint
     secret,
     // Workers the driver declares lost are killed and replaced, so the context keeps its size.
     pool,
+    ...(options.replaceLostWorkers === undefined
+      ? {}
+      : { replaceLostWorkers: options.replaceLostWorkers }),
     ...(options.heartbeatIntervalMs === undefined
       ? {}
       : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
   });
   cluster.start();
   try {

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { ErrorCode, FlintError } from '@flint/worker';
+import { resolveSpeculation, type SpeculationOptions } from '@flint/scheduler';
+import { ErrorCode, FlintError, type TlsOptions } from '@flint/worker';
 
 /** Options of {@link createContext}. All are optional. */
 export interface ContextOptions {
@@ -19,14 +20,31 @@ export interface ContextOptions {
   readonly memoryPerWorker?: string;
   /** Failures of one task before its job fails. @default 4 */
   readonly maxTaskFailures?: number;
-  /** Re-run stragglers speculatively. @default false */
-  readonly speculation?: boolean;
+  /**
+   * Re-run stragglers speculatively: `true` uses Spark's thresholds (a task 1.5 times slower than
+   * the median, once 75% of its stage finished, after at least 100 ms), or give your own.
+   * @default false
+   */
+  readonly speculation?: boolean | SpeculationOptions;
   /** How functions find the values they use: `'auto'` captures them; `'explicit'` needs env. @default 'auto' */
   readonly capture?: 'auto' | 'explicit';
-  /** How often workers send heartbeats. @default 1000 */
+  /** How often workers send heartbeats, in ms. @default 1000 */
   readonly heartbeatIntervalMs?: number;
-  /** A worker silent for this long is lost. @default 60000 */
+  /**
+   * A worker silent for this long (no heartbeat, no answer to a shuffle fetch) is lost, in ms; a
+   * worker whose process dies is lost at once. @default 60000
+   */
   readonly heartbeatTimeoutMs?: number;
+  /**
+   * Start a new local worker when one dies (or hangs and is killed), so the context keeps its size.
+   * With `false`, jobs go on with the workers that remain, as on a cluster. @default true
+   */
+  readonly replaceLostWorkers?: boolean;
+  /**
+   * TLS (PEM contents): with `cert` and `key`, the driver endpoint and the workers' block servers
+   * speak `wss://`; `ca` is what their certificates must chain to. See SECURITY.md.
+   */
+  readonly tls?: TlsOptions;
 }
 
 /** Checks an integer argument, with an error that names it and says what was expected. */
@@ -56,6 +74,8 @@ export function resolveOptions(options: ContextOptions) {
       `createContext() takes an options object, but got ${describeValue(options)}.`,
     );
   }
+  checkHeartbeats(options);
+  resolveSpeculation(options.speculation); // throws on thresholds that make no sense
   return {
     workers:
       options.workers === undefined
@@ -67,4 +87,18 @@ export function resolveOptions(options: ContextOptions) {
         : checkInteger(options.maxTaskFailures, 'createContext({ maxTaskFailures })', 1),
     capture: options.capture ?? 'auto',
   };
+}
+
+/** The heartbeat timeout must leave room for a few missed heartbeats, or healthy workers get lost. */
+function checkHeartbeats(options: ContextOptions): void {
+  const { heartbeatIntervalMs: interval, heartbeatTimeoutMs: timeout } = options;
+  if (interval !== undefined) checkInteger(interval, 'createContext({ heartbeatIntervalMs })', 1);
+  if (timeout !== undefined) checkInteger(timeout, 'createContext({ heartbeatTimeoutMs })', 1);
+  if ((timeout ?? 60_000) < 3 * (interval ?? 1_000)) {
+    throw new FlintError(
+      ErrorCode.ARGUMENT,
+      `createContext({ heartbeatTimeoutMs: ${timeout ?? 60_000} }) must be at least 3 heartbeat intervals ` +
+        `(${3 * (interval ?? 1_000)} ms), or workers that are merely busy are declared lost.`,
+    );
+  }
 }

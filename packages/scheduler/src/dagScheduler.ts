@@ -13,15 +13,40 @@
  * map outputs outlive the job (later jobs skip the stage); a stage runs only when every parent
  * shuffle is fully available; a job settles exactly once; a partition's accumulator additions are
  * applied once per stage, whatever retries, speculative copies or recomputations ran.
+ *
+ * Cached partitions: the driver infers where each lives from the tasks that computed it, and asks
+ * the task scheduler to run a task where the cached partitions it reads are. A lost worker's
+ * entries are dropped, so its partitions are recomputed from lineage wherever a slot is free.
  */
-import { ErrorCode, FlintError, parentPartitions, type PipelineNode, type ResultSpec, type SerializedError, type TaskMetrics, type TaskResult } from '@flint/worker';
+import {
+  ErrorCode,
+  FlintError,
+  type PipelineNode,
+  parentPartitions,
+  type ResultSpec,
+  type SerializedError,
+  type TaskMetrics,
+  type TaskResult,
+} from '@flint/worker';
 import type { LineageNodeInfo, ListenerBus, MapOutputsInfo, StageInfo } from './events.js';
 import type { LineageNode } from './lineage.js';
 import { MapOutputTracker } from './mapOutputTracker.js';
-import { nodesInStage, type ResultStage, type ShuffleMapStage, type Stage, shuffleDependenciesOf, stageKey } from './stage.js';
-import { TaskFailedError, type TaskAttemptFailure } from './taskFailedError.js';
 import { resolveSpeculation, type SpeculationOptions } from './speculation.js';
-import { type FetchFailure, type TaskSchedulerListener, type TaskSet, TaskScheduler } from './taskScheduler.js';
+import {
+  nodesInStage,
+  type ResultStage,
+  type ShuffleMapStage,
+  type Stage,
+  shuffleDependenciesOf,
+  stageKey,
+} from './stage.js';
+import { type TaskAttemptFailure, TaskFailedError } from './taskFailedError.js';
+import {
+  type FetchFailure,
+  TaskScheduler,
+  type TaskSchedulerListener,
+  type TaskSet,
+} from './taskScheduler.js';
 import type { WorkerHandle, WorkerPool } from './workerPool.js';
 
 /** How the scheduler treats slow tasks. */
@@ -42,7 +67,13 @@ export type DAGSchedulerEvent =
   | { readonly type: 'jobCancelled'; readonly jobId: number; readonly reason: string }
   | { readonly type: 'workerAdded'; readonly worker: WorkerHandle }
   | { readonly type: 'workerLost'; readonly workerId: string; readonly reason: string }
-  | { readonly type: 'taskFinished'; readonly workerId: string; readonly taskId: number; readonly result: TaskResult; readonly metrics: TaskMetrics }
+  | {
+      readonly type: 'taskFinished';
+      readonly workerId: string;
+      readonly taskId: number;
+      readonly result: TaskResult;
+      readonly metrics: TaskMetrics;
+    }
   | {
       readonly type: 'taskFailed';
       readonly workerId: string;
@@ -52,7 +83,8 @@ export type DAGSchedulerEvent =
       readonly killed: boolean;
     }
   | { readonly type: 'resubmitFailedStages' }
-  | { readonly type: 'checkSpeculation' };
+  | { readonly type: 'checkSpeculation' }
+  | { readonly type: 'reviveOffers' };
 
 interface ActiveJob {
   readonly jobId: number;
@@ -90,6 +122,8 @@ export class DAGScheduler implements TaskSchedulerListener {
   readonly #accumulatorsApplied = new Set<string>();
   /** PIDs of live workers, for loss events. */
   readonly #workerPids = new Map<string, number>();
+  /** Where cached partitions live: lineage node id -> partition -> workers holding it. */
+  readonly #cacheLocations = new Map<number, Map<number, Set<string>>>();
   readonly #speculationIntervalMs: number | undefined;
   #speculationTimer: NodeJS.Timeout | undefined;
   #processing = false;
@@ -104,19 +138,34 @@ export class DAGScheduler implements TaskSchedulerListener {
   ) {
     const speculation = resolveSpeculation(options.speculation);
     this.#speculationIntervalMs = speculation?.intervalMs;
-    this.#taskScheduler = new TaskScheduler(pool, bus, this, maxTaskFailures, speculation);
+    this.#taskScheduler = new TaskScheduler(
+      pool,
+      bus,
+      this,
+      maxTaskFailures,
+      speculation,
+      (delayMs) => {
+        setTimeout(() => this.post({ type: 'reviveOffers' }), delayMs).unref();
+      },
+    );
   }
 
   /**
    * Runs `result` over the given partitions of `node` and resolves with one result per partition,
    * in the order given. Spark's `runJob`.
    */
-  runJob(node: LineageNode, result: ResultSpec, partitions: readonly number[], options: JobOptions = {}): Promise<unknown[]> {
+  runJob(
+    node: LineageNode,
+    result: ResultSpec,
+    partitions: readonly number[],
+    options: JobOptions = {},
+  ): Promise<unknown[]> {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(cancelled(signal.reason));
     return new Promise((resolve, reject) => {
       const jobId = this.#nextJobId++;
-      const onAbort = () => this.post({ type: 'jobCancelled', jobId, reason: describeReason(signal?.reason) });
+      const onAbort = () =>
+        this.post({ type: 'jobCancelled', jobId, reason: describeReason(signal?.reason) });
       signal?.addEventListener('abort', onAbort, { once: true });
       const settle = () => signal?.removeEventListener('abort', onAbort);
       const job: ActiveJob = {
@@ -128,8 +177,14 @@ export class DAGScheduler implements TaskSchedulerListener {
         results: new Array(partitions.length),
         finished: new Array(partitions.length).fill(false),
         numFinished: 0,
-        resolve: (results) => (settle(), resolve(results)),
-        reject: (error) => (settle(), reject(error)),
+        resolve: (results) => {
+          settle();
+          resolve(results);
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
       };
       this.post({ type: 'jobSubmitted', job });
     });
@@ -157,15 +212,18 @@ export class DAGScheduler implements TaskSchedulerListener {
   removeShuffle(shuffleId: number): void {
     this.#shuffleStages.delete(shuffleId);
     this.mapOutputs.unregisterShuffle(shuffleId);
-    for (const worker of this.pool.workers.values()) this.pool.send(worker.id, { type: 'removeShuffle', shuffleId });
+    for (const worker of this.pool.workers.values())
+      this.pool.send(worker.id, { type: 'removeShuffle', shuffleId });
   }
 
   onEvent(event: DAGSchedulerEvent): void {
     switch (event.type) {
       case 'jobSubmitted':
-        return this.#handleJobSubmitted(event.job);
+        this.#handleJobSubmitted(event.job);
+        break;
       case 'jobCancelled':
-        return this.#failJob(event.jobId, cancelled(event.reason), 'cancelled');
+        this.#failJob(event.jobId, cancelled(event.reason), 'cancelled');
+        break;
       case 'workerAdded':
         if (event.worker.pid !== undefined) this.#workerPids.set(event.worker.id, event.worker.pid);
         this.bus.post({
@@ -176,19 +234,30 @@ export class DAGScheduler implements TaskSchedulerListener {
           cores: event.worker.cores,
           ...(event.worker.pid === undefined ? {} : { pid: event.worker.pid }),
         });
-        return this.#taskScheduler.reviveOffers();
+        this.#taskScheduler.reviveOffers();
+        break;
       case 'workerLost':
-        return this.#handleWorkerLost(event.workerId, event.reason);
+        this.#handleWorkerLost(event.workerId, event.reason);
+        break;
       case 'taskFinished':
-        return this.#taskScheduler.taskFinished(event.workerId, event.taskId, event.result, event.metrics);
-      case 'taskFailed':
-        return this.#taskScheduler.taskFailed(event.workerId, event.taskId, event.error, event.fetchFailure, event.killed);
+        this.#taskScheduler.taskFinished(event.workerId, event.taskId, event.result, event.metrics);
+        break;
+      case 'taskFailed': {
+        const { workerId, taskId, error, fetchFailure, killed } = event;
+        this.#taskScheduler.taskFailed(workerId, taskId, error, fetchFailure, killed);
+        break;
+      }
       case 'resubmitFailedStages':
-        return this.#resubmitFailedStages();
+        this.#resubmitFailedStages();
+        break;
       case 'checkSpeculation':
-        return this.#taskScheduler.checkSpeculation();
+        this.#taskScheduler.checkSpeculation();
+        break;
+      case 'reviveOffers':
+        this.#taskScheduler.revived();
+        break;
       default:
-        return event satisfies never;
+        event satisfies never;
     }
   }
 
@@ -197,6 +266,7 @@ export class DAGScheduler implements TaskSchedulerListener {
   taskSucceeded(taskSet: TaskSet, partition: number, result: TaskResult, workerId: string): void {
     const stage = this.#stageOf(taskSet);
     if (!stage) return;
+    this.#noteCachedPartitions(stage, taskSet, partition, workerId);
     // Before the job can resolve, so the driver sees the additions when the action returns; once
     // per stage and partition, even when a lost map output made the partition run again.
     const appliedKey = `${stage.id}:${partition}`;
@@ -237,7 +307,11 @@ export class DAGScheduler implements TaskSchedulerListener {
     if (pending?.size === 0 && this.#running.has(stage)) this.#stageFinished(stage);
   }
 
-  taskSetFailed(taskSet: TaskSet, partition: number, failures: readonly TaskAttemptFailure[]): void {
+  taskSetFailed(
+    taskSet: TaskSet,
+    partition: number,
+    failures: readonly TaskAttemptFailure[],
+  ): void {
     const stage = this.#stageOf(taskSet);
     if (!stage) return;
     this.#abortStage(stage, new TaskFailedError(stage.id, partition, failures));
@@ -246,12 +320,12 @@ export class DAGScheduler implements TaskSchedulerListener {
   fetchFailed(taskSet: TaskSet, _partition: number, fetch: FetchFailure): void {
     const stage = this.#stageOf(taskSet);
     if (!stage || !this.#isActive(stage)) return;
+    // An attempt already resubmitted: its failure says nothing new (Spark ignores it too).
+    if (taskSet.stageAttempt !== stage.attempts - 1 || !this.#running.has(stage)) return;
     // Every output at that address is suspect: its worker is gone or unreachable (Spark, without
     // an external shuffle service, forgets all of a failed executor's outputs too).
     const lost = this.mapOutputs.removeOutputsAtAddress(fetch.address);
     this.#rerunLostMapOutputs(lost);
-    const isCurrentAttempt = taskSet.stageAttempt === stage.attempts - 1 && this.#running.has(stage);
-    if (!isCurrentAttempt) return; // an attempt already resubmitted; nothing more to do
     this.#running.delete(stage);
     this.#pendingPartitions.delete(stage);
     stage.fetchFailures++;
@@ -269,7 +343,8 @@ export class DAGScheduler implements TaskSchedulerListener {
     this.#failed.add(stage);
     const mapStage = this.#shuffleStages.get(fetch.shuffleId);
     if (mapStage) this.#failed.add(mapStage);
-    if (shouldSchedule) setTimeout(() => this.post({ type: 'resubmitFailedStages' }), RESUBMIT_DELAY_MS).unref();
+    if (shouldSchedule)
+      setTimeout(() => this.post({ type: 'resubmitFailedStages' }), RESUBMIT_DELAY_MS).unref();
   }
 
   // Jobs and stages ---------------------------------------------------------------------------------
@@ -340,7 +415,9 @@ export class DAGScheduler implements TaskSchedulerListener {
 
   #submitStage(stage: Stage): void {
     if (this.#waiting.has(stage) || this.#running.has(stage) || this.#failed.has(stage)) return;
-    const missing = stage.parents.filter((parent) => !this.mapOutputs.isAvailable(parent.shuffle.shuffleId));
+    const missing = stage.parents.filter(
+      (parent) => !this.mapOutputs.isAvailable(parent.shuffle.shuffleId),
+    );
     if (missing.length === 0) {
       this.#submitMissingTasks(stage);
       return;
@@ -365,13 +442,21 @@ export class DAGScheduler implements TaskSchedulerListener {
             kind: 'shuffleWrite' as const,
             shuffleId: stage.shuffle.shuffleId,
             partitioner: stage.shuffle.partitioner,
-            ...(stage.shuffle.mapSideCombine && stage.shuffle.aggregator ? { mapSideCombine: stage.shuffle.aggregator } : {}),
+            ...(stage.shuffle.mapSideCombine && stage.shuffle.aggregator
+              ? { mapSideCombine: stage.shuffle.aggregator }
+              : {}),
           }
         : { kind: 'result' as const, result: (this.#jobs.get(stage.jobId) as ActiveJob).result };
     const spec = { stageKey: stageKey(stage, attempt), stageId: stage.id, root, output };
     this.#running.add(stage);
     this.#pendingPartitions.set(stage, new Set(partitions));
-    this.bus.post({ type: 'stageSubmitted', time: Date.now(), jobId: Math.min(...stage.jobIds), stage: info, partitions });
+    this.bus.post({
+      type: 'stageSubmitted',
+      time: Date.now(),
+      jobId: Math.min(...stage.jobIds),
+      stage: info,
+      partitions,
+    });
     const slices = collectSlices(stage.node);
     this.#taskScheduler.submit({
       stageId: stage.id,
@@ -380,11 +465,13 @@ export class DAGScheduler implements TaskSchedulerListener {
       spec,
       partitions,
       inputsFor: (partition) => inputsFor(stage.node, partition, slices),
+      preferredWorkers: (partition) => this.#preferredWorkers(stage.node, partition),
     });
   }
 
   #missingPartitions(stage: Stage): number[] {
-    if (stage.kind === 'ShuffleMapStage') return this.mapOutputs.missingMaps(stage.shuffle.shuffleId);
+    if (stage.kind === 'ShuffleMapStage')
+      return this.mapOutputs.missingMaps(stage.shuffle.shuffleId);
     const job = this.#jobs.get(stage.jobId);
     if (!job) return [];
     return job.partitions.filter((_, index) => !job.finished[index]);
@@ -439,7 +526,9 @@ export class DAGScheduler implements TaskSchedulerListener {
       return;
     }
     for (const waiting of [...this.#waiting]) {
-      if (waiting.parents.every((parent) => this.mapOutputs.isAvailable(parent.shuffle.shuffleId))) {
+      if (
+        waiting.parents.every((parent) => this.mapOutputs.isAvailable(parent.shuffle.shuffleId))
+      ) {
         this.#waiting.delete(waiting);
         this.#submitStage(waiting);
       }
@@ -456,6 +545,9 @@ export class DAGScheduler implements TaskSchedulerListener {
     const pid = this.#workerPids.get(workerId);
     this.#workerPids.delete(workerId);
     const lost = this.mapOutputs.removeOutputsOnWorker(workerId);
+    for (const partitions of this.#cacheLocations.values()) {
+      for (const workers of partitions.values()) workers.delete(workerId);
+    }
     this.bus.post({
       type: 'workerLost',
       time: Date.now(),
@@ -469,7 +561,8 @@ export class DAGScheduler implements TaskSchedulerListener {
     // A running map stage whose attempt could not take the lost partitions back ends now, and
     // #stageFinished submits a new attempt for what is missing.
     for (const stage of [...this.#running]) {
-      if (stage.kind === 'ShuffleMapStage' && this.#pendingPartitions.get(stage)?.size === 0) this.#stageFinished(stage);
+      if (stage.kind === 'ShuffleMapStage' && this.#pendingPartitions.get(stage)?.size === 0)
+        this.#stageFinished(stage);
     }
   }
 
@@ -529,9 +622,49 @@ export class DAGScheduler implements TaskSchedulerListener {
       this.#pendingPartitions.delete(stage);
       this.#forgetStageOnWorkers(stage);
       if (stage.kind === 'ResultStage') {
-        for (let partition = 0; partition < stage.numPartitions; partition++) this.#accumulatorsApplied.delete(`${stage.id}:${partition}`);
+        for (let partition = 0; partition < stage.numPartitions; partition++)
+          this.#accumulatorsApplied.delete(`${stage.id}:${partition}`);
       }
     }
+  }
+
+  /**
+   * Records that `workerId` now holds the cached partitions a finished task computed. A task that
+   * may stop reading early (take, or a partition function) proves nothing: only a partition read to
+   * its end is cached.
+   */
+  #noteCachedPartitions(stage: Stage, taskSet: TaskSet, partition: number, workerId: string): void {
+    const { output } = taskSet.spec;
+    if (
+      output.kind === 'result' &&
+      (output.result.kind === 'take' || output.result.kind === 'partitionFunction')
+    )
+      return;
+    visitNarrow(stage.node, partition, (node, p) => {
+      if (!node.cached) return true;
+      let partitions = this.#cacheLocations.get(node.id);
+      if (!partitions) {
+        partitions = new Map();
+        this.#cacheLocations.set(node.id, partitions);
+      }
+      const workers = partitions.get(p) ?? new Set<string>();
+      workers.add(workerId);
+      partitions.set(p, workers);
+      return true;
+    });
+  }
+
+  /** Workers holding the cached partitions closest to the end of a task's pipeline. */
+  #preferredWorkers(node: LineageNode, partition: number): readonly string[] {
+    if (this.#cacheLocations.size === 0) return [];
+    const preferred = new Set<string>();
+    visitNarrow(node, partition, (current, p) => {
+      const workers = current.cached ? this.#cacheLocations.get(current.id)?.get(p) : undefined;
+      if (!workers || workers.size === 0) return true;
+      for (const workerId of workers) preferred.add(workerId);
+      return false; // what lies below a cached partition is not read
+    });
+    return [...preferred];
   }
 
   /** Checks for stragglers every `intervalMs` while tasks run, when speculation is on. */
@@ -540,7 +673,10 @@ export class DAGScheduler implements TaskSchedulerListener {
     if (intervalMs === undefined) return;
     const active = this.#taskScheduler.hasActiveTaskSets;
     if (active && !this.#speculationTimer) {
-      this.#speculationTimer = setInterval(() => this.post({ type: 'checkSpeculation' }), intervalMs);
+      this.#speculationTimer = setInterval(
+        () => this.post({ type: 'checkSpeculation' }),
+        intervalMs,
+      );
       this.#speculationTimer.unref();
     } else if (!active && this.#speculationTimer) {
       clearInterval(this.#speculationTimer);
@@ -552,7 +688,8 @@ export class DAGScheduler implements TaskSchedulerListener {
     for (let attempt = 0; attempt < stage.attempts; attempt++) {
       const key = stageKey(stage, attempt);
       for (const worker of this.pool.workers.values()) {
-        if (worker.definedStages.delete(key)) this.pool.send(worker.id, { type: 'forgetStage', stageKey: key });
+        if (worker.definedStages.delete(key))
+          this.pool.send(worker.id, { type: 'forgetStage', stageKey: key });
       }
     }
   }
@@ -563,8 +700,10 @@ export class DAGScheduler implements TaskSchedulerListener {
 
   #stageOf(taskSet: TaskSet): Stage | undefined {
     for (const stage of this.#running) if (stage.id === taskSet.stageId) return stage;
-    for (const stage of this.#shuffleStages.values()) if (stage.id === taskSet.stageId) return stage;
-    for (const job of this.#jobs.values()) if (job.finalStage?.id === taskSet.stageId) return job.finalStage;
+    for (const stage of this.#shuffleStages.values())
+      if (stage.id === taskSet.stageId) return stage;
+    for (const job of this.#jobs.values())
+      if (job.finalStage?.id === taskSet.stageId) return job.finalStage;
     return undefined;
   }
 
@@ -574,8 +713,12 @@ export class DAGScheduler implements TaskSchedulerListener {
       attempt,
       name: `${stage.kind === 'ResultStage' ? (this.#jobs.get(stage.jobId)?.description ?? 'result') : `${stage.shuffle.parent.callSite}`}`,
       kind: stage.kind,
-      numTasks: stage.kind === 'ResultStage' ? (this.#jobs.get(stage.jobId)?.partitions.length ?? 0) : stage.numPartitions,
+      numTasks:
+        stage.kind === 'ResultStage'
+          ? (this.#jobs.get(stage.jobId)?.partitions.length ?? 0)
+          : stage.numPartitions,
       parentStageIds: stage.parents.map((parent) => parent.id),
+      ...(stage.kind === 'ShuffleMapStage' ? { shuffleId: stage.shuffle.shuffleId } : {}),
       nodeIds: nodesInStage(stage.node).map((node) => node.id),
     };
   }
@@ -632,10 +775,32 @@ function lineageInfo(stages: readonly Stage[]): LineageNodeInfo[] {
   return info;
 }
 
+/**
+ * Walks the nodes a partition of `node` computes within its stage (narrow dependencies, down to
+ * the shuffle reads), calling `visit` with each node and partition; `visit` returns false to skip
+ * what lies below that node.
+ */
+function visitNarrow(
+  node: LineageNode,
+  partition: number,
+  visit: (node: LineageNode, partition: number) => boolean,
+): void {
+  if (!visit(node, partition) || node.op.kind === 'shuffleRead') return;
+  parentPartitions(node.op as PipelineNode['op'], partition, node.dependencies.length).forEach(
+    (partitions, index) => {
+      const dependency = node.dependencies[index];
+      if (dependency?.kind !== 'narrow') return;
+      for (const parentPartition of partitions)
+        visitNarrow(dependency.parent, parentPartition, visit);
+    },
+  );
+}
+
 /** The `parallelize` slices reachable in a stage, by node id. */
 function collectSlices(node: LineageNode): Map<number, readonly (readonly unknown[])[]> {
   const slices = new Map<number, readonly (readonly unknown[])[]>();
-  for (const current of nodesInStage(node)) if (current.slices) slices.set(current.id, current.slices);
+  for (const current of nodesInStage(node))
+    if (current.slices) slices.set(current.id, current.slices);
   return slices;
 }
 
@@ -656,10 +821,12 @@ function inputsFor(
       return;
     }
     if (current.op.kind === 'shuffleRead') return;
-    parentPartitions(current.op as PipelineNode['op'], p, current.dependencies.length).forEach((partitions, index) => {
-      const parent = current.dependencies[index]?.parent;
-      if (parent) for (const parentPartition of partitions) visit(parent, parentPartition);
-    });
+    parentPartitions(current.op as PipelineNode['op'], p, current.dependencies.length).forEach(
+      (partitions, index) => {
+        const parent = current.dependencies[index]?.parent;
+        if (parent) for (const parentPartition of partitions) visit(parent, parentPartition);
+      },
+    );
   };
   visit(node, partition);
   return found ? inputs : undefined;

@@ -12,6 +12,8 @@ export interface StageInfo {
   readonly kind: 'ShuffleMapStage' | 'ResultStage';
   readonly numTasks: number;
   readonly parentStageIds: readonly number[];
+  /** For a ShuffleMapStage: the shuffle whose map outputs it writes. */
+  readonly shuffleId?: number;
   /** Lineage node ids pipelined in this stage, from its leaves to its last operator. */
   readonly nodeIds: readonly number[];
 }

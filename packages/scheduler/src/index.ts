@@ -3,11 +3,12 @@
  * tracker, the endpoint workers join, and the local cluster of worker processes.
  */
 
-export type { DAGSchedulerEvent, JobOptions } from './dagScheduler.js';
+export type { DAGSchedulerEvent, JobOptions, SchedulerOptions } from './dagScheduler.js';
 export { DAGScheduler } from './dagScheduler.js';
 export { EventLogWriter, readEventLog } from './eventLog.js';
 export type {
   LineageNodeInfo,
+  MapOutputsInfo,
   SchedulerEvent,
   SchedulerEventType,
   SchedulerListener,
@@ -27,6 +28,8 @@ export { LocalCluster } from './localCluster.js';
 export { MapOutputTracker } from './mapOutputTracker.js';
 export type { ConsoleProgressBarOptions, ProgressBarStream } from './progressBar.js';
 export { ConsoleProgressBar } from './progressBar.js';
+export type { SpeculationOptions } from './speculation.js';
+export { DEFAULT_SPECULATION, resolveSpeculation } from './speculation.js';
 export type { TaskAttemptFailure } from './taskFailedError.js';
 export { TaskFailedError } from './taskFailedError.js';
 export type { HistoryServerOptions } from './ui/historyServer.js';
@@ -34,5 +37,14 @@ export { DEFAULT_HISTORY_PORT, serveHistory } from './ui/historyServer.js';
 export type { AppStateJson } from './ui/stateJson.js';
 export type { WebUi, WebUiOptions } from './ui/webUi.js';
 export { DEFAULT_UI_PORT, startWebUi } from './ui/webUi.js';
-export type { WorkerHandle, WorkerPoolListener, WorkerPoolOptions } from './workerPool.js';
-export { WorkerPool } from './workerPool.js';
+export type {
+  WorkerHandle,
+  WorkerLostHook,
+  WorkerPoolListener,
+  WorkerPoolOptions,
+} from './workerPool.js';
+export {
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  WorkerPool,
+} from './workerPool.js';

@@ -10,7 +10,7 @@
  * restarted forever.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { flintCommandArgs } from '@flint/worker';
+import { flintCommandArgs, type TlsOptions, tlsEnvironment } from '@flint/worker';
 import type { WorkerPool } from './workerPool.js';
 
 export interface LocalClusterOptions {
@@ -28,10 +28,10 @@ export interface LocalClusterOptions {
   readonly pool?: WorkerPool;
   /** Start a new worker when one dies, so the context keeps its size. @default true */
   readonly replaceLostWorkers?: boolean;
+  /** TLS for the workers' block servers and connections, handed over in their environment. */
+  readonly tls?: TlsOptions;
 }
 
-/** A worker exiting with an error this soon after its start failed to start. */
-const START_WINDOW_MS = 15_000;
 /** After this many failed starts in a row, the cluster stops replacing workers. */
 const MAX_FAILED_STARTS = 3;
 /** How long a lost worker whose connection closed may take to exit by itself. */
@@ -39,20 +39,33 @@ const EXIT_GRACE_MS = 2_000;
 
 export class LocalCluster {
   readonly #processes = new Set<ChildProcess>();
-  readonly #removeLostHook: (() => void) | undefined;
+  readonly #removeHooks: (() => void)[] = [];
+  /** PIDs of workers that joined the driver (so an exit later is not a failed start). */
+  readonly #joined = new Set<number>();
   #stopping = false;
   #failedStarts = 0;
   #gaveUp = false;
   #replacements = 0;
 
   constructor(private readonly options: LocalClusterOptions) {
-    this.#removeLostHook = options.pool?.onWorkerLost((worker, _reason, cause) => {
-      const child = [...this.#processes].find((process) => process.pid === worker.pid);
-      if (!child) return;
-      // A hung worker never exits by itself; one whose connection closed normally does.
-      if (cause === 'silent') child.kill('SIGKILL');
-      else setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), EXIT_GRACE_MS).unref();
-    });
+    const { pool } = options;
+    if (!pool) return;
+    this.#removeHooks.push(
+      pool.onWorkerAdded((worker) => {
+        if (worker.pid !== undefined) this.#joined.add(worker.pid);
+      }),
+      pool.onWorkerLost((worker, _reason, cause) => {
+        const child = [...this.#processes].find((process) => process.pid === worker.pid);
+        if (!child) return;
+        // A hung worker never exits by itself; one whose connection closed normally does.
+        if (cause === 'silent') child.kill('SIGKILL');
+        else
+          setTimeout(
+            () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'),
+            EXIT_GRACE_MS,
+          ).unref();
+      }),
+    );
   }
 
   /** PIDs of the live worker processes. */
@@ -77,7 +90,7 @@ export class LocalCluster {
   /** Ends every worker process and waits until they are gone. */
   async stop(graceMs = 2_000): Promise<void> {
     this.#stopping = true;
-    this.#removeLostHook?.();
+    for (const remove of this.#removeHooks) remove();
     const exits = [...this.#processes].map(
       (child) =>
         new Promise<void>((resolve) => {
@@ -96,30 +109,40 @@ export class LocalCluster {
   #spawnWorker(): ChildProcess {
     const { driverUrl, secret, coresPerWorker = 1, heartbeatIntervalMs, pool } = this.options;
     const networkTimeoutMs = this.options.networkTimeoutMs ?? pool?.heartbeatTimeoutMs;
-    const args = [...flintCommandArgs(), 'worker', '--driver', driverUrl, '--cores', String(coresPerWorker)];
-    if (heartbeatIntervalMs !== undefined) args.push('--heartbeat-interval', String(heartbeatIntervalMs));
+    const args = [
+      ...flintCommandArgs(),
+      'worker',
+      '--driver',
+      driverUrl,
+      '--cores',
+      String(coresPerWorker),
+    ];
+    if (heartbeatIntervalMs !== undefined)
+      args.push('--heartbeat-interval', String(heartbeatIntervalMs));
     if (networkTimeoutMs !== undefined) args.push('--network-timeout', String(networkTimeoutMs));
     const child = spawn(process.execPath, args, {
-      env: { ...process.env, FLINT_SECRET: secret },
+      env: { ...process.env, FLINT_SECRET: secret, ...tlsEnvironment(this.options.tls) },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
-    const startedAt = Date.now();
     this.#processes.add(child);
     child.once('exit', (code, signal) => {
       this.#processes.delete(child);
-      this.#onExit(code, signal, Date.now() - startedAt);
+      this.#onExit(child, code, signal);
     });
     // A failed spawn (e.g. EAGAIN) is reported as 'error', and 'exit' may never follow.
     child.once('error', () => {
       if (!this.#processes.delete(child)) return;
-      this.#onExit(1, null, Date.now() - startedAt);
+      this.#onExit(child, 1, null);
     });
     return child;
   }
 
-  #onExit(code: number | null, signal: NodeJS.Signals | null, livedMs: number): void {
+  #onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    const joined = child.pid !== undefined && this.#joined.delete(child.pid);
     if (this.#stopping || this.#gaveUp || this.options.replaceLostWorkers === false) return;
-    const failedToStart = signal === null && code !== 0 && livedMs < START_WINDOW_MS;
+    // Killed by a signal (by us, a test, the OOM killer) or exiting after it joined is a lost
+    // worker; exiting with an error before joining is a failed start, which may well repeat.
+    const failedToStart = !joined && signal === null && code !== 0;
     this.#failedStarts = failedToStart ? this.#failedStarts + 1 : 0;
     if (this.#failedStarts >= MAX_FAILED_STARTS) {
       this.#gaveUp = true;

@@ -20,7 +20,8 @@ export class MapOutputTracker {
   readonly #shuffles = new Map<number, (MapStatus | undefined)[]>();
 
   registerShuffle(shuffleId: number, numMaps: number): void {
-    if (!this.#shuffles.has(shuffleId)) this.#shuffles.set(shuffleId, new Array(numMaps).fill(undefined));
+    if (!this.#shuffles.has(shuffleId))
+      this.#shuffles.set(shuffleId, new Array(numMaps).fill(undefined));
   }
 
   registerMapOutput(shuffleId: number, mapIndex: number, status: MapStatus): void {
@@ -40,7 +41,7 @@ export class MapOutputTracker {
 
   isAvailable(shuffleId: number): boolean {
     const statuses = this.#shuffles.get(shuffleId);
-    return statuses !== undefined && statuses.every((status) => status !== undefined);
+    return statuses?.every((status) => status !== undefined) ?? false;
   }
 
   /** Locations for reducers; only valid once the shuffle is available. */

@@ -4,6 +4,7 @@
  * worker), and a second copy of it is launched on another worker. The first copy to finish wins;
  * the task scheduler kills the other. These are the pure rules; the TaskScheduler applies them.
  */
+import { ErrorCode, FlintError } from '@flint/worker';
 
 /** When a task counts as a straggler. Spark's `spark.speculation.*` settings, with its defaults. */
 export interface SpeculationOptions {
@@ -28,10 +29,36 @@ export const DEFAULT_SPECULATION: ResolvedSpeculation = {
 };
 
 /** `true` means Spark's defaults; `false` or undefined turns speculation off. */
-export function resolveSpeculation(option: boolean | SpeculationOptions | undefined): ResolvedSpeculation | undefined {
+export function resolveSpeculation(
+  option: boolean | SpeculationOptions | undefined,
+): ResolvedSpeculation | undefined {
   if (option === undefined || option === false) return undefined;
   if (option === true) return DEFAULT_SPECULATION;
-  return { ...DEFAULT_SPECULATION, ...definedOnly(option) };
+  if (typeof option !== 'object' || option === null) {
+    throw new FlintError(
+      ErrorCode.ARGUMENT,
+      'createContext({ speculation }) takes true, false or { quantile, multiplier, minRuntimeMs, ' +
+        `intervalMs }, but got ${String(option)}.`,
+    );
+  }
+  const resolved = { ...DEFAULT_SPECULATION, ...definedOnly(option) };
+  const problem = thresholdProblem(resolved);
+  if (problem)
+    throw new FlintError(ErrorCode.ARGUMENT, `createContext({ speculation }): ${problem}.`);
+  return resolved;
+}
+
+function thresholdProblem({
+  quantile,
+  multiplier,
+  minRuntimeMs,
+  intervalMs,
+}: ResolvedSpeculation): string | undefined {
+  if (!(quantile > 0 && quantile <= 1)) return `quantile must be in (0, 1], but is ${quantile}`;
+  if (!(multiplier >= 1)) return `multiplier must be at least 1, but is ${multiplier}`;
+  if (!(minRuntimeMs >= 0)) return `minRuntimeMs must not be negative, but is ${minRuntimeMs}`;
+  if (!(intervalMs >= 1)) return `intervalMs must be at least 1, but is ${intervalMs}`;
+  return undefined;
 }
 
 /**

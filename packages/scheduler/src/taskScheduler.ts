@@ -3,7 +3,9 @@
  * order of jobs and stages; retries a failed task on another worker when one exists, up to
  * `maxTaskFailures`; requeues the tasks of a lost worker; excludes a worker on which tasks of a job
  * keep failing; and, when asked, launches speculative copies of stragglers. It knows tasks and
- * workers, not the DAG; outcomes go to its listener.
+ * workers, not the DAG; outcomes go to its listener. A task that reads cached partitions prefers
+ * the workers holding them, waiting up to a locality wait for one of them (Spark's delay
+ * scheduling) before it runs elsewhere and recomputes them.
  *
  * Invariants: a worker never runs more tasks than its cores; a worker receives a stage attempt's
  * spec once, before that attempt's first task on it; a partition of a task set succeeds at most
@@ -11,7 +13,13 @@
  * accumulator additions reach the listener once; a task set that is a zombie (its stage failed,
  * was resubmitted or cancelled) launches nothing more, but its running tasks may still finish.
  */
-import { ErrorCode, type SerializedError, type StageSpec, type TaskMetrics, type TaskResult } from '@flint/worker';
+import {
+  ErrorCode,
+  type SerializedError,
+  type StageSpec,
+  type TaskMetrics,
+  type TaskResult,
+} from '@flint/worker';
 import type { ListenerBus } from './events.js';
 import { type ResolvedSpeculation, speculationThreshold } from './speculation.js';
 import type { TaskAttemptFailure } from './taskFailedError.js';
@@ -26,6 +34,8 @@ export interface TaskSet {
   readonly partitions: readonly number[];
   /** `parallelize` data the task for a partition carries. */
   inputsFor(partition: number): Readonly<Record<string, readonly unknown[]>> | undefined;
+  /** Workers that hold what the task for a partition reads (cached partitions), if any. */
+  preferredWorkers?(partition: number): readonly string[];
 }
 
 /** Where a fetch failed: the map output a reducer could not read. */
@@ -50,6 +60,12 @@ export interface TaskSchedulerListener {
  * tasks of one job failed runs no more tasks of that job.
  */
 const MAX_FAILED_TASKS_PER_WORKER = 2;
+
+/**
+ * Spark's `spark.locality.wait`: how long a task set keeps tasks for the workers holding their
+ * cached input while those are busy, before running them elsewhere (recomputing the input).
+ */
+const LOCALITY_WAIT_MS = 3_000;
 
 interface TaskAttempt {
   readonly taskId: number;
@@ -77,12 +93,24 @@ class TaskSetManager {
   /** Stragglers waiting for a slot for their speculative copy. */
   readonly speculatable = new Set<number>();
   readonly successDurations: number[] = [];
+  readonly #preferred = new Map<number, readonly string[]>();
+  /** When a task last launched where its cached input is (or the set was submitted). */
+  lastLocalLaunch = Date.now();
   /** A zombie launches nothing more (its stage failed, was resubmitted or cancelled). */
   zombie = false;
 
   constructor(readonly taskSet: TaskSet) {
     this.partitions = new Set(taskSet.partitions);
     this.pending = [...taskSet.partitions];
+  }
+
+  preferredWorkers(partition: number): readonly string[] {
+    let preferred = this.#preferred.get(partition);
+    if (!preferred) {
+      preferred = this.taskSet.preferredWorkers?.(partition) ?? [];
+      this.#preferred.set(partition, preferred);
+    }
+    return preferred;
   }
 
   get isFinished(): boolean {
@@ -101,16 +129,36 @@ class TaskSetManager {
 
   /**
    * The next pending partition to run on `workerId`. A task that failed on a worker waits for
-   * another eligible worker where it has not failed yet, if there is one.
+   * another eligible worker where it has not failed yet, if there is one; once it failed on all of
+   * them, it still avoids the worker of its last failure when it can.
    */
-  takePending(workerId: string, eligible: readonly string[]): number | undefined {
-    const index = this.pending.findIndex((partition) => {
+  takePending(workerId: string, eligible: readonly string[], now: number): number | undefined {
+    const allowed = (partition: number) => {
       const failedOn = this.failedOn.get(partition);
       if (!failedOn?.has(workerId)) return true;
-      return eligible.every((id) => failedOn.has(id));
-    });
+      if (!eligible.every((id) => failedOn.has(id))) return false;
+      return eligible.length === 1 || this.failures.get(partition)?.at(-1)?.workerId !== workerId;
+    };
+    // Locality first: a task whose cached input is here; then one whose input is on no live
+    // worker (it recomputes anyway); then, once the locality wait is over, anything.
+    let index = this.pending.findIndex(
+      (p) => allowed(p) && this.preferredWorkers(p).includes(workerId),
+    );
+    if (index !== -1) this.lastLocalLaunch = now;
+    if (index === -1) {
+      index = this.pending.findIndex(
+        (p) => allowed(p) && !this.preferredWorkers(p).some((id) => eligible.includes(id)),
+      );
+    }
+    if (index === -1 && now - this.lastLocalLaunch >= LOCALITY_WAIT_MS)
+      index = this.pending.findIndex(allowed);
     if (index === -1) return undefined;
     return this.pending.splice(index, 1)[0];
+  }
+
+  /** Whether a pending task may be waiting for a busy worker holding its input. */
+  get waitsForLocality(): boolean {
+    return this.pending.some((p) => this.preferredWorkers(p).length > 0);
   }
 
   /** A straggler to copy onto `workerId`: one not already running or failed there. */
@@ -137,6 +185,7 @@ export class TaskScheduler {
   readonly #jobFailures = new Map<number, Map<string, Set<string>>>();
   readonly #excluded = new Map<number, Set<string>>();
   #nextTaskId = 0;
+  #reviveScheduled = false;
 
   constructor(
     private readonly pool: WorkerPool,
@@ -144,6 +193,8 @@ export class TaskScheduler {
     private readonly listener: TaskSchedulerListener,
     private readonly maxTaskFailures: number,
     private readonly speculation?: ResolvedSpeculation,
+    /** Asks for `revived()` after a delay (the end of a locality wait). */
+    private readonly scheduleRevive?: (delayMs: number) => void,
   ) {}
 
   /** Whether any task set is still active (pending or running tasks). */
@@ -163,7 +214,9 @@ export class TaskScheduler {
 
   submit(taskSet: TaskSet): void {
     this.#managers.push(new TaskSetManager(taskSet));
-    this.#managers.sort((a, b) => a.taskSet.jobId - b.taskSet.jobId || a.taskSet.stageId - b.taskSet.stageId);
+    this.#managers.sort(
+      (a, b) => a.taskSet.jobId - b.taskSet.jobId || a.taskSet.stageId - b.taskSet.stageId,
+    );
     this.reviveOffers();
   }
 
@@ -175,7 +228,9 @@ export class TaskScheduler {
     for (const manager of this.#managers) {
       if (manager.taskSet.stageId !== stageId) continue;
       this.#makeZombie(manager);
-      if (kill) for (const attempts of manager.running.values()) for (const task of attempts) this.#kill(task, reason);
+      if (kill)
+        for (const attempts of manager.running.values())
+          for (const task of attempts) this.#kill(task, reason);
     }
     this.#dropFinishedManagers();
   }
@@ -211,11 +266,33 @@ export class TaskScheduler {
   reviveOffers(): void {
     const workers = [...this.pool.workers.values()];
     const liveIds = workers.map((worker) => worker.id);
+    const now = Date.now();
+    let idleSlots = false;
     for (const worker of workers) {
-      while (worker.runningTasks < worker.cores && this.#launchOne(worker, liveIds)) {
+      while (worker.runningTasks < worker.cores && this.#launchOne(worker, liveIds, now)) {
         // keep filling this worker's slots
       }
+      if (worker.runningTasks < worker.cores) idleSlots = true;
     }
+    // A slot left idle for locality is offered again when the wait ends.
+    if (idleSlots && this.scheduleRevive && !this.#reviveScheduled) {
+      const waiting = this.#managers.filter(
+        (manager) => !manager.zombie && manager.waitsForLocality,
+      );
+      if (waiting.length > 0) {
+        const due = Math.min(
+          ...waiting.map((manager) => manager.lastLocalLaunch + LOCALITY_WAIT_MS),
+        );
+        this.#reviveScheduled = true;
+        this.scheduleRevive(Math.max(10, due - now));
+      }
+    }
+  }
+
+  /** A revive asked for with `scheduleRevive` is due. */
+  revived(): void {
+    this.#reviveScheduled = false;
+    this.reviveOffers();
   }
 
   taskFinished(workerId: string, taskId: number, result: TaskResult, metrics: TaskMetrics): void {
@@ -224,25 +301,37 @@ export class TaskScheduler {
     const { manager, partition } = task;
     if (manager.done.has(partition)) {
       // Another attempt won the race; this one's result (and accumulator additions) is dropped.
-      this.#postTaskEnd(task, 'killed', { reason: task.killReason ?? 'another attempt of this task finished first' });
+      this.#postTaskEnd(task, 'killed', {
+        reason: task.killReason ?? 'another attempt of this task finished first',
+      });
     } else {
       manager.done.add(partition);
       manager.speculatable.delete(partition);
       manager.successDurations.push(Date.now() - task.launchedAt);
       this.#postTaskEnd(task, 'success', { metrics });
-      for (const other of manager.attemptsOf(partition)) this.#kill(other, 'another attempt of this task finished first');
+      for (const other of manager.attemptsOf(partition))
+        this.#kill(other, 'another attempt of this task finished first');
       this.listener.taskSucceeded(manager.taskSet, partition, result, workerId);
     }
     this.#dropFinishedManagers();
     this.reviveOffers();
   }
 
-  taskFailed(workerId: string, taskId: number, error: SerializedError, fetchFailure: FetchFailure | undefined, killed: boolean): void {
+  taskFailed(
+    workerId: string,
+    taskId: number,
+    error: SerializedError,
+    fetchFailure: FetchFailure | undefined,
+    killed: boolean,
+  ): void {
     const task = this.#end(taskId, workerId);
     if (!task) return;
     const { manager, partition } = task;
     if (killed || task.killReason !== undefined) {
-      this.#postTaskEnd(task, 'killed', { reason: task.killReason ?? 'the worker stopped it', error });
+      this.#postTaskEnd(task, 'killed', {
+        reason: task.killReason ?? 'the worker stopped it',
+        error,
+      });
       this.#requeueIfNeeded(task);
     } else if (fetchFailure) {
       this.#postTaskEnd(task, 'fetchFailed', { error, fetchFailure });
@@ -290,10 +379,19 @@ export class TaskScheduler {
     let found = false;
     for (const manager of this.#managers) {
       if (manager.zombie) continue;
-      const threshold = speculationThreshold(manager.partitions.size, manager.successDurations, options);
+      const threshold = speculationThreshold(
+        manager.partitions.size,
+        manager.successDurations,
+        options,
+      );
       if (threshold === undefined) continue;
       for (const [partition, attempts] of manager.running) {
-        if (manager.done.has(partition) || attempts.length !== 1 || manager.speculatable.has(partition)) continue;
+        if (
+          manager.done.has(partition) ||
+          attempts.length !== 1 ||
+          manager.speculatable.has(partition)
+        )
+          continue;
         const only = attempts[0];
         if (only && now - only.launchedAt > threshold) {
           manager.speculatable.add(partition);
@@ -312,14 +410,15 @@ export class TaskScheduler {
     const failures = manager.failures.get(partition) ?? [];
     failures.push(failure);
     manager.failures.set(partition, failures);
-    let failedOn = manager.failedOn.get(partition);
-    if (!failedOn) manager.failedOn.set(partition, (failedOn = new Set()));
+    const failedOn = manager.failedOn.get(partition) ?? new Set<string>();
+    manager.failedOn.set(partition, failedOn);
     failedOn.add(task.workerId);
     if (manager.zombie) return;
     if (failures.length >= this.maxTaskFailures) {
       this.#makeZombie(manager);
       for (const attempts of manager.running.values()) {
-        for (const other of attempts) this.#kill(other, `task for partition ${partition} failed too often`);
+        for (const other of attempts)
+          this.#kill(other, `task for partition ${partition} failed too often`);
       }
       this.listener.taskSetFailed(manager.taskSet, partition, failures);
       return;
@@ -333,22 +432,23 @@ export class TaskScheduler {
   /** Puts back a killed or lost task whose partition still needs a result (defensive). */
   #requeueIfNeeded(task: TaskAttempt): void {
     const { manager, partition } = task;
-    if (manager.zombie || manager.done.has(partition) || manager.attemptsOf(partition).length > 0) return;
+    if (manager.zombie || manager.done.has(partition) || manager.attemptsOf(partition).length > 0)
+      return;
     if (!manager.pending.includes(partition)) manager.pending.unshift(partition);
   }
 
   /** Counts a user failure against its worker; returns true when that excluded the worker. */
   #noteFailureOnWorker(task: TaskAttempt): boolean {
     const { jobId, stageId } = task.manager.taskSet;
-    let byWorker = this.#jobFailures.get(jobId);
-    if (!byWorker) this.#jobFailures.set(jobId, (byWorker = new Map()));
-    let tasks = byWorker.get(task.workerId);
-    if (!tasks) byWorker.set(task.workerId, (tasks = new Set()));
+    const byWorker = this.#jobFailures.get(jobId) ?? new Map<string, Set<string>>();
+    this.#jobFailures.set(jobId, byWorker);
+    const tasks = byWorker.get(task.workerId) ?? new Set<string>();
+    byWorker.set(task.workerId, tasks);
     tasks.add(`${stageId}:${task.partition}`);
-    let excluded = this.#excluded.get(jobId);
-    if (tasks.size < MAX_FAILED_TASKS_PER_WORKER || excluded?.has(task.workerId)) return false;
-    if (!excluded) this.#excluded.set(jobId, (excluded = new Set()));
+    const excluded = this.#excluded.get(jobId) ?? new Set<string>();
+    if (tasks.size < MAX_FAILED_TASKS_PER_WORKER || excluded.has(task.workerId)) return false;
     excluded.add(task.workerId);
+    this.#excluded.set(jobId, excluded);
     return true;
   }
 
@@ -366,12 +466,12 @@ export class TaskScheduler {
 
   // Launching ---------------------------------------------------------------------------------
 
-  #launchOne(worker: WorkerHandle, liveIds: readonly string[]): boolean {
+  #launchOne(worker: WorkerHandle, liveIds: readonly string[], now: number): boolean {
     for (const manager of this.#managers) {
       if (manager.zombie) continue;
       const eligible = this.#eligibleWorkers(manager.taskSet.jobId, liveIds);
       if (!eligible.includes(worker.id)) continue;
-      const partition = manager.takePending(worker.id, eligible);
+      const partition = manager.takePending(worker.id, eligible, now);
       if (partition !== undefined) {
         this.#launch(worker, manager, partition, false);
         return true;
@@ -385,7 +485,12 @@ export class TaskScheduler {
     return false;
   }
 
-  #launch(worker: WorkerHandle, manager: TaskSetManager, partition: number, speculative: boolean): void {
+  #launch(
+    worker: WorkerHandle,
+    manager: TaskSetManager,
+    partition: number,
+    speculative: boolean,
+  ): void {
     const { taskSet } = manager;
     const attempt = manager.attemptsLaunched.get(partition) ?? 0;
     manager.attemptsLaunched.set(partition, attempt + 1);
@@ -397,10 +502,24 @@ export class TaskScheduler {
     const inputs = taskSet.inputsFor(partition);
     this.pool.send(worker.id, {
       type: 'launchTask',
-      task: { taskId, stageKey: taskSet.spec.stageKey, partition, attempt, ...(inputs ? { inputs } : {}) },
+      task: {
+        taskId,
+        stageKey: taskSet.spec.stageKey,
+        partition,
+        attempt,
+        ...(inputs ? { inputs } : {}),
+      },
     });
     worker.runningTasks++;
-    const task: TaskAttempt = { taskId, manager, partition, attempt, workerId: worker.id, speculative, launchedAt: Date.now() };
+    const task: TaskAttempt = {
+      taskId,
+      manager,
+      partition,
+      attempt,
+      workerId: worker.id,
+      speculative,
+      launchedAt: Date.now(),
+    };
     this.#running.set(taskId, task);
     const attempts = manager.running.get(partition);
     if (attempts) attempts.push(task);
@@ -470,7 +589,9 @@ export class TaskScheduler {
       attempt: task.attempt,
       workerId: task.workerId,
       result,
-      ...(error ? { error: { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } } : {}),
+      ...(error
+        ? { error: { message: error.message, ...(error.stack ? { stack: error.stack } : {}) } }
+        : {}),
       ...(metrics ? { metrics } : {}),
       ...(reason ? { reason } : {}),
       ...(task.speculative ? { speculative: true } : {}),

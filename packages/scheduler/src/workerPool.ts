@@ -5,19 +5,23 @@
  *
  * A worker is lost when its socket closes or when it sends nothing (no heartbeat, no task
  * message) for `heartbeatTimeoutMs`: a hung worker keeps its socket open but stops answering.
- * Invariant: a worker is reported lost at most once, and nothing it sends afterwards is heard.
+ * Invariants: a worker is reported added only once it has sent its first message (proof that it
+ * listens: frames sent to it any earlier could reach it before its handlers exist); it is reported
+ * lost at most once, and nothing it sends afterwards is heard.
  */
-import type { AddressInfo } from 'node:net';
 import {
   acceptPeer,
+  closeForViolation,
   type DriverToWorkerMessage,
   decodeMessage,
   frameBytes,
+  listen,
   MAX_FRAME_BYTES,
   send,
+  type TlsOptions,
   type WorkerToDriverMessage,
 } from '@flint/worker';
-import { type WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 
 /** A worker as the driver knows it. */
 export interface WorkerHandle {
@@ -66,13 +70,19 @@ export interface WorkerPoolOptions {
   readonly port?: number;
   /** A worker silent for this long is lost. @default 60000 */
   readonly heartbeatTimeoutMs?: number;
+  /** A certificate and key make the endpoint `wss://`; a CA is for the workers to verify it. */
+  readonly tls?: TlsOptions;
 }
 
 /**
  * Told about every lost worker, after the listener (e.g. to end a local worker's process). `cause`
  * says whether its connection closed or it went silent (hung or unreachable).
  */
-export type WorkerLostHook = (worker: WorkerHandle, reason: string, cause: 'closed' | 'silent') => void;
+export type WorkerLostHook = (
+  worker: WorkerHandle,
+  reason: string,
+  cause: 'closed' | 'silent',
+) => void;
 
 export class WorkerPool {
   readonly #server: WebSocketServer;
@@ -80,6 +90,7 @@ export class WorkerPool {
   readonly #workers = new Map<string, WorkerHandle>();
   readonly #listener: WorkerPoolListener;
   readonly #lostHooks = new Set<WorkerLostHook>();
+  readonly #addedHooks = new Set<(worker: WorkerHandle) => void>();
   readonly #watchdog: NodeJS.Timeout;
   readonly #watchdogIntervalMs: number;
   #lastWatchdogTick = Date.now();
@@ -90,7 +101,12 @@ export class WorkerPool {
   /** How long a worker may stay silent before it is lost. */
   readonly heartbeatTimeoutMs: number;
 
-  private constructor(server: WebSocketServer, url: string, options: WorkerPoolOptions, listener: WorkerPoolListener) {
+  private constructor(
+    server: WebSocketServer,
+    url: string,
+    options: WorkerPoolOptions,
+    listener: WorkerPoolListener,
+  ) {
     this.#server = server;
     this.url = url;
     this.#listener = listener;
@@ -101,15 +117,21 @@ export class WorkerPool {
     this.#watchdog.unref();
   }
 
-  static async start(options: WorkerPoolOptions, listener: WorkerPoolListener): Promise<WorkerPool> {
-    const host = options.host ?? '127.0.0.1';
-    const server = new WebSocketServer({ host, port: options.port ?? 0, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
-    await new Promise<void>((resolve, reject) => {
-      server.once('listening', resolve);
-      server.once('error', reject);
+  static async start(
+    options: WorkerPoolOptions,
+    listener: WorkerPoolListener,
+  ): Promise<WorkerPool> {
+    // Binds to 127.0.0.1 unless told otherwise, and refuses to bind beyond it without a secret.
+    const { server, url } = await listen({
+      secret: options.secret,
+      roles: ['worker'],
+      maxPayload: MAX_FRAME_BYTES,
+      what: 'The driver endpoint',
+      ...(options.host === undefined ? {} : { host: options.host }),
+      port: options.port ?? 0,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
     });
-    const { port } = server.address() as AddressInfo;
-    return new WorkerPool(server, `ws://${host}:${port}`, options, listener);
+    return new WorkerPool(server, url, options, listener);
   }
 
   get workers(): ReadonlyMap<string, WorkerHandle> {
@@ -119,6 +141,12 @@ export class WorkerPool {
   send(workerId: string, message: DriverToWorkerMessage): void {
     const socket = this.#sockets.get(workerId);
     if (socket) send(socket, message);
+  }
+
+  /** Calls `hook` for every worker that joins from now on. Returns a function that removes it. */
+  onWorkerAdded(hook: (worker: WorkerHandle) => void): () => void {
+    this.#addedHooks.add(hook);
+    return () => this.#addedHooks.delete(hook);
   }
 
   /** Calls `hook` for every worker lost from now on. Returns a function that removes it. */
@@ -178,12 +206,24 @@ export class WorkerPool {
           runningTasks: 0,
           lastHeard: Date.now(),
         };
-        this.#workers.set(id, worker);
-        this.#sockets.set(id, socket);
-        socket.on('message', (data) => this.#onFrame(worker, socket, frameBytes(data)));
+        let joined = false;
+        socket.on('message', (data) => {
+          if (!joined) {
+            if (this.#closed) return;
+            joined = true;
+            this.#workers.set(id, worker);
+            this.#sockets.set(id, socket);
+            this.#listener.workerAdded(worker);
+            for (const hook of this.#addedHooks) hook(worker);
+          }
+          this.#onFrame(worker, socket, frameBytes(data));
+        });
         socket.on('close', () => this.#onClose(id, socket));
         socket.on('error', () => undefined); // 'close' follows
-        this.#listener.workerAdded(worker);
+        // Until its first message, the worker is not offered tasks; the join still has a deadline.
+        setTimeout(() => {
+          if (!joined) socket.terminate();
+        }, this.heartbeatTimeoutMs).unref();
       })
       .catch(() => {
         // acceptPeer closed the socket and told the peer why.
@@ -195,12 +235,16 @@ export class WorkerPool {
     let message: WorkerToDriverMessage;
     try {
       const decoded = decodeMessage(frame);
-      if (decoded.type !== 'taskFinished' && decoded.type !== 'taskFailed' && decoded.type !== 'heartbeat') {
+      if (
+        decoded.type !== 'taskFinished' &&
+        decoded.type !== 'taskFailed' &&
+        decoded.type !== 'heartbeat'
+      ) {
         throw new Error(`unexpected '${decoded.type}'`);
       }
       message = decoded;
     } catch {
-      socket.close(1008, 'protocol violation');
+      closeForViolation(socket);
       return;
     }
     worker.lastHeard = Date.now();
@@ -234,7 +278,10 @@ export class WorkerPool {
     for (const worker of [...this.#workers.values()]) {
       const silentMs = now - worker.lastHeard;
       if (silentMs > this.heartbeatTimeoutMs) {
-        this.removeWorker(worker.id, `it sent no heartbeat for ${(silentMs / 1000).toFixed(1)} s (it hung or is unreachable)`);
+        this.removeWorker(
+          worker.id,
+          `it sent no heartbeat for ${(silentMs / 1000).toFixed(1)} s (it hung or is unreachable)`,
+        );
       }
     }
   }

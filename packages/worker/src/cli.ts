@@ -1,20 +1,27 @@
 #!/usr/bin/env node
 /**
  * The `flint` command. `flint worker --driver URL` joins a driver as a worker; the secret comes
- * from the FLINT_SECRET environment variable (never a flag, so it does not show in `ps`).
+ * from the FLINT_SECRET environment variable or a file (never a flag's value, so it does not show
+ * in `ps`), and is removed from the environment once read, so tasks cannot read it there.
  *
  * A worker lives exactly as long as its driver connection: when the driver stops, dies or drops
  * it, the worker kills its tasks, frees its blocks and exits. SIGTERM and SIGINT do the same.
  */
 import { parseArgs } from 'node:util';
 import { Executor } from './executor.js';
+import { checkBind, DEFAULT_HOST, readSecret } from './security/bindPolicy.js';
+import { readTlsOptions, type TlsOptions } from './security/tls.js';
 
 const USAGE = `Usage: flint <command> [options]
 
 Commands:
   worker --driver ws://HOST:PORT [--cores N] [--host H] [--advertise-host H]
-         [--heartbeat-interval MS] [--network-timeout MS]
-        Join a driver as a worker. The shared secret is read from FLINT_SECRET.
+         [--heartbeat-interval MS] [--network-timeout MS] [--secret-file FILE]
+         [--tls-cert FILE --tls-key FILE] [--tls-ca FILE]
+        Join a driver as a worker. The shared secret is read from --secret-file FILE,
+        FLINT_SECRET_FILE or FLINT_SECRET. The block server listens on 127.0.0.1 unless
+        --host says otherwise. With --tls-cert and --tls-key it serves wss://; --tls-ca is
+        the CA that the driver's and the other workers' certificates must chain to.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -36,6 +43,10 @@ async function main(argv: string[]): Promise<number> {
       'advertise-host': { type: 'string' },
       'heartbeat-interval': { type: 'string' },
       'network-timeout': { type: 'string' },
+      'secret-file': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-ca': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -43,22 +54,33 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const secret = process.env.FLINT_SECRET;
   if (!values.driver) {
     process.stderr.write('flint worker: --driver ws://HOST:PORT is required.\n');
     return 1;
   }
-  if (!secret) {
-    process.stderr.write('flint worker: set the shared secret in the FLINT_SECRET environment variable.\n');
+  const host = values.host ?? DEFAULT_HOST;
+  let secret: string;
+  let tls: TlsOptions | undefined;
+  try {
+    secret = checkBind(host, readSecret(process.env, values['secret-file']), 'flint worker');
+    const files = { cert: values['tls-cert'], key: values['tls-key'], ca: values['tls-ca'] };
+    tls = readTlsOptions(files, process.env);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
     return 1;
   }
+  // Tasks run in this process: they have no business reading the secret or the key.
+  for (const name of ['FLINT_SECRET', 'FLINT_SECRET_FILE', 'FLINT_TLS_KEY'])
+    delete process.env[name];
   const numbers: Record<string, number> = {};
   for (const flag of ['cores', 'heartbeat-interval', 'network-timeout'] as const) {
     const value = values[flag];
     if (value === undefined) continue;
     const parsed = Number(value);
     if (!Number.isInteger(parsed) || parsed < 1) {
-      process.stderr.write(`flint worker: --${flag} must be a positive integer, but got '${value}'.\n`);
+      process.stderr.write(
+        `flint worker: --${flag} must be a positive integer, but got '${value}'.\n`,
+      );
       return 1;
     }
     numbers[flag] = parsed;
@@ -67,9 +89,12 @@ async function main(argv: string[]): Promise<number> {
     driverUrl: values.driver,
     secret,
     cores: numbers.cores ?? 1,
-    host: values.host ?? '127.0.0.1',
+    host,
+    ...(tls === undefined ? {} : { tls }),
     ...(values['advertise-host'] ? { advertiseHost: values['advertise-host'] } : {}),
-    ...(numbers['heartbeat-interval'] ? { heartbeatIntervalMs: numbers['heartbeat-interval'] } : {}),
+    ...(numbers['heartbeat-interval']
+      ? { heartbeatIntervalMs: numbers['heartbeat-interval'] }
+      : {}),
     ...(numbers['network-timeout'] ? { networkTimeoutMs: numbers['network-timeout'] } : {}),
   });
   // Asked to stop (the driver's local cluster stopping, or Ctrl-C): clean up as for a lost driver.

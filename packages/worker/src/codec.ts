@@ -4,8 +4,9 @@
  * Invariants: byte 0 names the codec that wrote the rest (`0x4d` msgpackr, `0xff` v8), so a
  * reader never guesses; what msgpackr cannot give back exactly goes to v8, whole.
  */
-import { addExtension, Packr, RESERVE_START_SPACE } from 'msgpackr';
+
 import { deserialize, serialize } from 'node:v8';
+import { addExtension, Packr, RESERVE_START_SPACE } from 'msgpackr';
 import { ErrorCode, FlintError } from './errors.js';
 
 /** Byte 0 of a msgpackr encoding ('M'). */
@@ -20,6 +21,11 @@ const MAX_DEPTH = 64;
  * shares sub-objects heavily would otherwise be scanned (and written) once per path.
  */
 const CONTAINERS_PER_RECORD = 64;
+
+/** A msgpackr arena larger than this is dropped after use rather than kept for the next call. */
+const MAX_ARENA_BYTES = 64 * 1024 * 1024;
+/** An encoding is copied out of msgpackr's arena when the arena is this much over twice its size. */
+const ARENA_SLACK_BYTES = 64 * 1024;
 
 /**
  * Records (`useRecords`) tell objects from Maps and write each object shape once; the rest keeps
@@ -81,10 +87,27 @@ const exactLeafPrototypes = new Set<unknown>(
 const isWellFormed = (String.prototype as unknown as { isWellFormed(this: string): boolean })
   .isWellFormed;
 
+/** True when msgpackr gives this primitive back exactly: not for -0 or a lone surrogate. */
+function fitsPrimitive(value: unknown): boolean {
+  switch (typeof value) {
+    case 'number':
+      return value !== 0 || 1 / value > 0;
+    case 'string':
+      return isWellFormed.call(value);
+    case 'boolean':
+    case 'undefined':
+    case 'bigint':
+      return true;
+    default:
+      // Functions and symbols: v8 then throws its DataCloneError, naming the value.
+      return false;
+  }
+}
+
 /**
- * Decides whether msgpackr gives a value back exactly. It does not for -0, strings with lone
- * surrogates, a `__proto__` key, array holes, class instances, boxed primitives and Errors (v8
- * keeps their stack); with `seen`, a second path to an object (shared or cyclic) also says no.
+ * Decides whether msgpackr gives a value back exactly. Besides {@link fitsPrimitive}, it does not
+ * for a `__proto__` key, array holes, class instances, boxed primitives and Errors (v8 keeps their
+ * stack); with `seen`, a second path to an object (shared or cyclic) also says no.
  */
 class FidelityScan {
   constructor(
@@ -92,24 +115,11 @@ class FidelityScan {
     private budget: number,
   ) {}
 
-  fits(value: unknown, depth: number): boolean {
-    switch (typeof value) {
-      case 'string':
-        return isWellFormed.call(value);
-      case 'number':
-        return value !== 0 || 1 / value > 0;
-      case 'boolean':
-      case 'undefined':
-      case 'bigint':
-        return true;
-      case 'object':
-        return value === null || this.fitsObject(value, depth);
-      default:
-        // Functions and symbols: v8 then throws its DataCloneError, naming the value.
-        return false;
-    }
+  fits(value: unknown): boolean {
+    return this.fitsAt(value, 0);
   }
 
+  // Primitives are checked inline: a call per number or string would double the scan's cost.
   private fitsObject(value: object, depth: number): boolean {
     if (depth > MAX_DEPTH || --this.budget < 0) return false;
     const { seen } = this;
@@ -121,7 +131,11 @@ class FidelityScan {
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
-        if (item === undefined ? !(i in value) : !this.fits(item, next)) return false;
+        if (typeof item === 'object') {
+          if (item !== null && !this.fitsObject(item, next)) return false;
+        } else if (item === undefined ? !(i in value) : !fitsPrimitive(item)) {
+          return false;
+        }
       }
       return true;
     }
@@ -129,7 +143,11 @@ class FidelityScan {
     if (prototype === Object.prototype || prototype === null) {
       const record = value as Record<string, unknown>;
       for (const key in record) {
-        if (key === '__proto__' || !isWellFormed.call(key) || !this.fits(record[key], next)) {
+        if (key === '__proto__' || !isWellFormed.call(key)) return false;
+        const item = record[key];
+        if (typeof item === 'object') {
+          if (item !== null && !this.fitsObject(item, next)) return false;
+        } else if (!fitsPrimitive(item)) {
           return false;
         }
       }
@@ -137,17 +155,23 @@ class FidelityScan {
     }
     if (prototype === Map.prototype) {
       for (const [key, item] of value as Map<unknown, unknown>) {
-        if (!this.fits(key, next) || !this.fits(item, next)) return false;
+        if (!this.fitsAt(key, next) || !this.fitsAt(item, next)) return false;
       }
       return true;
     }
     if (prototype === Set.prototype) {
       for (const item of value as Set<unknown>) {
-        if (!this.fits(item, next)) return false;
+        if (!this.fitsAt(item, next)) return false;
       }
       return true;
     }
     return exactLeafPrototypes.has(prototype);
+  }
+
+  private fitsAt(value: unknown, depth: number): boolean {
+    return typeof value === 'object'
+      ? value === null || this.fitsObject(value, depth)
+      : fitsPrimitive(value);
   }
 }
 
@@ -166,10 +190,18 @@ function encodeV8(value: unknown): Uint8Array {
 }
 
 function encodeTagged(value: unknown, scan: FidelityScan): Uint8Array {
-  if (!scan.fits(value, 0)) return encodeV8(value);
-  const bytes = packr.pack(value, RESERVE_START_SPACE | 1);
-  bytes[0] = TAG_MSGPACK;
-  return bytes;
+  if (!scan.fits(value)) return encodeV8(value);
+  const packed = packr.pack(value, RESERVE_START_SPACE | 1);
+  packed[0] = TAG_MSGPACK;
+  const arenaBytes = packed.buffer.byteLength;
+  // msgpackr keeps its arena (up to 1 GiB) for the next call; past a block or two, let it go.
+  if (arenaBytes > MAX_ARENA_BYTES) packr.useBuffer(Buffer.allocUnsafeSlow(8192));
+  // Every encoding is a view into that arena, so a small block kept in a cache would pin all of
+  // it. Blocks own their bytes instead, as v8's do: the copy costs ~1% of the encoding.
+  if (arenaBytes <= 2 * packed.byteLength + ARENA_SLACK_BYTES) return packed;
+  const owned = Buffer.allocUnsafeSlow(packed.byteLength);
+  packed.copy(owned);
+  return owned;
 }
 
 function decodeTagged(bytes: Uint8Array, what: string): unknown {
@@ -223,7 +255,10 @@ export function encodeRecords(records: readonly unknown[]): Uint8Array {
 export function decodeRecords(bytes: Uint8Array): unknown[] {
   const records = decodeTagged(bytes, 'a block of records');
   if (!Array.isArray(records)) {
-    throw new FlintError(ErrorCode.PROTOCOL, 'Cannot decode a block of records: it holds no array.');
+    throw new FlintError(
+      ErrorCode.PROTOCOL,
+      'Cannot decode a block of records: it holds no array.',
+    );
   }
   return records;
 }

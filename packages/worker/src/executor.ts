@@ -10,13 +10,14 @@
  */
 import type { WebSocket } from 'ws';
 import { BlockManager } from './blockManager.js';
-import { connectToListener, frameBytes, send } from './connection.js';
+import { closeForViolation, connectToListener, frameBytes, send } from './connection.js';
 import { serializeError } from './errors.js';
-import { decodeMessage, type DriverToWorkerMessage, type Message } from './protocol.js';
+import { type DriverToWorkerMessage, decodeMessage, type Message } from './protocol.js';
+import type { TlsOptions } from './security/tls.js';
+import { WorkerSharedVariables } from './sharedVariables.js';
 import { PeerBlockFetcher } from './shuffle/blockFetcher.js';
 import { BlockServer } from './shuffle/blockServer.js';
 import { FetchFailedError } from './shuffle/fetchFailedError.js';
-import { WorkerSharedVariables } from './sharedVariables.js';
 import { runTask, StageRuntime, TaskControl, TaskKilledError } from './taskRunner.js';
 import type { TaskDescription } from './taskSpec.js';
 
@@ -40,6 +41,11 @@ export interface ExecutorOptions {
    * @default 60000
    */
   readonly networkTimeoutMs?: number;
+  /**
+   * TLS: a certificate and key make the block server `wss://`; the CA verifies the driver's and
+   * the peers' certificates.
+   */
+  readonly tls?: TlsOptions;
 }
 
 export class Executor {
@@ -64,17 +70,31 @@ export class Executor {
     secret: string,
     heartbeatMs: number,
     networkTimeoutMs: number,
+    tls?: TlsOptions,
   ) {
     this.#socket = socket;
     this.#blockManager = blockManager;
     this.workerId = workerId;
     this.#blockServer = blockServer;
-    this.#fetcher = new PeerBlockFetcher(this.#blockManager, blockServer.address, secret, networkTimeoutMs);
-    this.#heartbeat = setInterval(() => {
-      send(socket, { type: 'heartbeat', runningTasks: this.#running.size, rssBytes: process.memoryUsage.rss() });
-    }, heartbeatMs);
+    this.#fetcher = new PeerBlockFetcher(
+      this.#blockManager,
+      blockServer.address,
+      secret,
+      networkTimeoutMs,
+      tls,
+    );
+    const heartbeat = () =>
+      send(socket, {
+        type: 'heartbeat',
+        runningTasks: this.#running.size,
+        rssBytes: process.memoryUsage.rss(),
+      });
+    this.#heartbeat = setInterval(heartbeat, heartbeatMs);
     this.#heartbeat.unref();
     socket.on('message', (data) => this.#onFrame(frameBytes(data)));
+    // The driver offers no task before this first message: frames it sent earlier could have
+    // arrived before this listener existed, and been dropped.
+    heartbeat();
     this.#closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('error', () => undefined); // 'close' follows
   }
@@ -83,17 +103,38 @@ export class Executor {
   static async start(options: ExecutorOptions): Promise<Executor> {
     const host = options.host ?? '127.0.0.1';
     const blockManager = new BlockManager();
-    const blockServer = await BlockServer.start(blockManager, options.secret, host, options.advertiseHost ?? host);
+    const blockServer = await BlockServer.start(
+      blockManager,
+      options.secret,
+      host,
+      options.advertiseHost ?? host,
+      options.tls,
+    );
     try {
-      const { socket, welcome } = await connectToListener(options.driverUrl, options.secret, 'worker', {
-        blockServer: blockServer.address,
-        cores: options.cores ?? 1,
-        pid: process.pid,
-      });
+      const { socket, welcome } = await connectToListener(
+        options.driverUrl,
+        options.secret,
+        'worker',
+        {
+          blockServer: blockServer.address,
+          cores: options.cores ?? 1,
+          pid: process.pid,
+        },
+        options.tls === undefined ? {} : { tls: options.tls },
+      );
       const heartbeatMs = options.heartbeatIntervalMs ?? 1000;
       const networkTimeoutMs = options.networkTimeoutMs ?? 60_000;
       const workerId = welcome.workerId ?? 'worker';
-      return new Executor(socket, workerId, blockManager, blockServer, options.secret, heartbeatMs, networkTimeoutMs);
+      return new Executor(
+        socket,
+        workerId,
+        blockManager,
+        blockServer,
+        options.secret,
+        heartbeatMs,
+        networkTimeoutMs,
+        options.tls,
+      );
     } catch (error) {
       await blockServer.close();
       throw error;
@@ -123,7 +164,7 @@ export class Executor {
     try {
       message = decodeMessage(frame);
     } catch {
-      this.#socket.close(1008, 'protocol violation');
+      closeForViolation(this.#socket);
       return;
     }
     this.#onMessage(message as DriverToWorkerMessage);
@@ -134,7 +175,9 @@ export class Executor {
       case 'defineStage':
         this.#stages.set(
           message.stage.stageKey,
-          new StageRuntime(message.stage, { sharedVariable: (ref) => this.#sharedVariables.resolve(ref) }),
+          new StageRuntime(message.stage, {
+            sharedVariable: (ref) => this.#sharedVariables.resolve(ref),
+          }),
         );
         break;
       case 'launchTask':
@@ -165,7 +208,7 @@ export class Executor {
         break;
       default:
         // Handshake and peer messages have no business on an established driver link.
-        this.#socket.close(1008, 'unexpected message');
+        closeForViolation(this.#socket, 'unexpected message');
     }
   }
 
@@ -174,14 +217,16 @@ export class Executor {
     const control = new TaskControl();
     this.#running.set(task.taskId, control);
     try {
-      if (!stage) throw new Error(`Stage ${task.stageKey} was not defined on this worker before its task.`);
+      if (!stage)
+        throw new Error(`Stage ${task.stageKey} was not defined on this worker before its task.`);
       const { result: outcome, updates } = await this.#sharedVariables.track(() =>
         runTask(task, stage, this.#blockManager, this.#fetcher, control),
       );
       // A kill that arrived after the task's last yield still wins: a killed task stores nothing.
       if (control.killed) throw new TaskKilledError(task.taskId);
       const { metrics, mapBlocks } = outcome;
-      const result = updates.size > 0 ? { ...outcome.result, accumulatorUpdates: [...updates] } : outcome.result;
+      const result =
+        updates.size > 0 ? { ...outcome.result, accumulatorUpdates: [...updates] } : outcome.result;
       if (mapBlocks && stage.spec.output.kind === 'shuffleWrite') {
         this.#blockManager.putMapOutput(stage.spec.output.shuffleId, task.partition, mapBlocks);
       }

@@ -2,12 +2,18 @@
  * @flint/worker: the executor side of Flint: the wire protocol, the task interpreter, the block
  * manager and shuffle, and the `flint` command.
  */
-export { createSecret } from './auth.js';
+export { createSecret, MIN_SECRET_LENGTH } from './auth.js';
 export type { CompileContext, FunctionSpec } from './closure/index.js';
 export { compileFunction, requiredModules } from './closure/index.js';
 export { decodeRecords, decodeValue, encodeRecords, encodeValue } from './codec.js';
-export type { HelloDetails } from './connection.js';
-export { acceptPeer, connectToListener, frameBytes, send } from './connection.js';
+export type { ConnectOptions, HelloDetails } from './connection.js';
+export {
+  acceptPeer,
+  closeForViolation,
+  connectToListener,
+  frameBytes,
+  send,
+} from './connection.js';
 export type { ErrorCodeValue, SerializedError } from './errors.js';
 export { deserializeError, ErrorCode, FlintError, serializeError } from './errors.js';
 export type { ExecutorOptions } from './executor.js';
@@ -20,12 +26,35 @@ export type {
   DriverToWorkerMessage,
   HelloMessage,
   Message,
+  MessageType,
   PeerRole,
   WorkerToDriverMessage,
 } from './protocol.js';
-export { decodeMessage, encodeMessage, MAX_FRAME_BYTES, PROTOCOL_VERSION } from './protocol.js';
+export {
+  decodeMessage,
+  encodeMessage,
+  MAX_FRAME_BYTES,
+  MAX_HANDSHAKE_FRAME_BYTES,
+  MAX_PEER_REQUEST_BYTES,
+  PROTOCOL_VERSION,
+  validateMessage,
+} from './protocol.js';
 export type { KeySample, PartialReduce, PartialStats } from './resultSinks.js';
 export { emptyStats, mergeStats, mulberry32 } from './resultSinks.js';
+export type { AuthThrottleOptions } from './security/authThrottle.js';
+export { AuthThrottle } from './security/authThrottle.js';
+export {
+  checkBind,
+  checkSecret,
+  DEFAULT_HOST,
+  isLoopbackHost,
+  readSecret,
+  SECRET_HELP,
+} from './security/bindPolicy.js';
+export type { Listener, ListenOptions } from './security/listen.js';
+export { listen } from './security/listen.js';
+export type { Pem, TlsOptions } from './security/tls.js';
+export { readTlsOptions, tlsEnvironment } from './security/tls.js';
 export { WorkerSharedVariables } from './sharedVariables.js';
 export type {
   AggregatorSpec,

@@ -4,6 +4,8 @@
  */
 export interface RecordSink<T> {
   add(record: unknown): boolean | undefined;
+  /** For sinks that only count: adds `n` records at once (a fused loop counts inline). */
+  addCount?(n: number): void;
   finish(): T;
 }
 

@@ -40,6 +40,9 @@ export function createResultSink(
           count++;
           return true;
         },
+        addCount(n) {
+          count += n;
+        },
         finish: () => count,
       };
     }

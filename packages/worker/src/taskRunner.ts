@@ -9,12 +9,23 @@ import type { BlockManager } from './blockManager.js';
 import { type CompileContext, compileFunction } from './closure/compileFunction.js';
 import type { FunctionSpec } from './closure/functionSpec.js';
 import { ErrorCode, FlintError } from './errors.js';
+import { runFused } from './fusedPipeline.js';
 import { computePartition, type TaskRuntime } from './pipeline.js';
 import type { RecordSink } from './recordSink.js';
 import { createResultSink } from './resultSinks.js';
+import {
+  type BlockFetcher,
+  readShufflePartition,
+  shuffleReadsOf,
+} from './shuffle/shuffleReader.js';
 import { createShuffleSink } from './shuffle/shuffleWriter.js';
-import { type BlockFetcher, readShufflePartition, shuffleReadsOf } from './shuffle/shuffleReader.js';
-import type { StageSpec, TaskDescription, TaskMetrics, TaskResult } from './taskSpec.js';
+import type {
+  PipelineNode,
+  StageSpec,
+  TaskDescription,
+  TaskMetrics,
+  TaskResult,
+} from './taskSpec.js';
 
 const YIELD_EVERY_MS = 20;
 
@@ -93,16 +104,25 @@ export async function runTask(
   };
   const { root, output } = stage.spec;
   let shuffleBytesRead = 0;
-  const isCached = (node: { id: number }, partition: number) => blockManager.getCached(node.id, partition) !== undefined;
+  const isCached = (node: { id: number }, partition: number) =>
+    blockManager.getCached(node.id, partition) !== undefined;
   for (const [node, partition] of shuffleReadsOf(root, task.partition, isCached)) {
     if (node.op.kind !== 'shuffleRead') continue;
-    const { records, bytesRead } = await control.orKilled(readShufflePartition(node.op, partition, fetcher, runtime), task.taskId);
+    const { records, bytesRead } = await control.orKilled(
+      readShufflePartition(node.op, partition, fetcher, runtime),
+      task.taskId,
+    );
     shuffleInputs.set(`${node.id}:${partition}`, records);
     shuffleBytesRead += bytesRead;
   }
   if (control.killed) throw new TaskKilledError(task.taskId);
-  const records = computePartition(root, task.partition, runtime);
-  const metricsOf = (recordsRead: number, recordsWritten: number, shuffleBytesWritten: number): TaskMetrics => ({
+  // Evaluated lazily: a fused loop builds its own iteration, and a cached node computes eagerly.
+  const records = () => computePartition(root, task.partition, runtime);
+  const metricsOf = (
+    recordsRead: number,
+    recordsWritten: number,
+    shuffleBytesWritten: number,
+  ): TaskMetrics => ({
     durationMs: performance.now() - started,
     recordsRead,
     recordsWritten,
@@ -112,28 +132,70 @@ export async function runTask(
 
   if (output.kind === 'shuffleWrite') {
     const sink = createShuffleSink(output, runtime);
-    const recordsRead = await drain(records, sink, control, task.taskId);
+    const recordsRead = await drainFusedOrPulled(
+      root,
+      task.partition,
+      runtime,
+      records,
+      sink,
+      control,
+      task.taskId,
+    );
     const { blocks, recordsWritten } = sink.finish();
     const sizes = blocks.map((block) => block.byteLength);
     const bytes = sizes.reduce((sum, size) => sum + size, 0);
-    return { result: { kind: 'mapStatus', sizes }, metrics: metricsOf(recordsRead, recordsWritten, bytes), mapBlocks: blocks };
+    return {
+      result: { kind: 'mapStatus', sizes },
+      metrics: metricsOf(recordsRead, recordsWritten, bytes),
+      mapBlocks: blocks,
+    };
   }
   const { result } = output;
   if (result.kind === 'partitionFunction') {
     const fn = runtime.fn(result.fn) as (records: Iterable<unknown>, partition: number) => unknown;
-    const value = await fn(records, task.partition);
+    const value = await fn(records(), task.partition);
     return { result: { kind: 'value', value }, metrics: metricsOf(0, 0, 0) };
   }
   const sink = createResultSink(result, runtime);
-  const recordsRead = await drain(records, sink, control, task.taskId);
+  const recordsRead = await drainFusedOrPulled(
+    root,
+    task.partition,
+    runtime,
+    records,
+    sink,
+    control,
+    task.taskId,
+  );
   return { result: { kind: 'value', value: sink.finish() }, metrics: metricsOf(recordsRead, 0, 0) };
 }
 
+/** Runs the partition as one fused loop when its chain allows, else pulls record by record. */
+async function drainFusedOrPulled(
+  root: PipelineNode,
+  partition: number,
+  runtime: TaskRuntime,
+  records: () => Iterable<unknown> | AsyncIterable<unknown>,
+  sink: RecordSink<unknown>,
+  control: TaskControl,
+  taskId: number,
+): Promise<number> {
+  let lastYield = performance.now();
+  const checkpoint = () => {
+    if (control.killed) throw new TaskKilledError(taskId);
+    if (performance.now() - lastYield < YIELD_EVERY_MS) return undefined;
+    return yieldToEventLoop().then(() => {
+      lastYield = performance.now();
+      if (control.killed) throw new TaskKilledError(taskId);
+    });
+  };
+  const fused = await runFused(root, partition, runtime, sink, checkpoint);
+  return fused ?? drain(records(), sink, control, taskId);
+}
+
 /**
- * Pulls every record into the sink, yielding to the event loop every few milliseconds, so that
- * heartbeats, kills and peers' block requests are served while a long task runs. The clock is read
- * every 16 records: cheap for fast records, and slow records (a heavy user function) still yield
- * on time. An async source yields only microtasks on its own, so it gets the same treatment.
+ * Pulls every record into the sink, yielding to the event loop every few milliseconds (see
+ * YieldClock), so that heartbeats, kills and peers' block requests are served while a long task
+ * runs. An async source yields only microtasks on its own, so it gets the same treatment.
  */
 async function drain(
   records: Iterable<unknown> | AsyncIterable<unknown>,
@@ -142,27 +204,52 @@ async function drain(
   taskId: number,
 ): Promise<number> {
   let count = 0;
-  let lastYield = performance.now();
+  const clock = new YieldClock();
   if (typeof (records as Partial<Iterable<unknown>>)[Symbol.iterator] !== 'function') {
     for await (const record of records as AsyncIterable<unknown>) {
       count++;
       if (sink.add(record) === false) break;
       if (control.killed) throw new TaskKilledError(taskId);
-      if ((count & 15) === 0 && performance.now() - lastYield > YIELD_EVERY_MS) {
-        await yieldToEventLoop();
-        lastYield = performance.now();
-      }
+      if (clock.due()) await clock.yield();
     }
     return count;
   }
   for (const record of records as Iterable<unknown>) {
     count++;
     if (sink.add(record) === false) break;
-    if ((count & 15) === 0 && performance.now() - lastYield > YIELD_EVERY_MS) {
-      await yieldToEventLoop();
+    if (clock.due()) {
+      await clock.yield();
       if (control.killed) throw new TaskKilledError(taskId);
-      lastYield = performance.now();
     }
   }
   return count;
+}
+
+/**
+ * Decides when a record loop yields to the event loop: every YIELD_EVERY_MS of work. Reading the
+ * clock costs as much as a cheap record, so it is read every `stride` records, a stride that
+ * adapts to keep about a millisecond between reads: fast records pay almost nothing, and a slow
+ * user function (milliseconds per record) is still interrupted on time.
+ */
+class YieldClock {
+  #stride = 1;
+  #sinceRead = 0;
+  #lastRead = performance.now();
+  #lastYield = this.#lastRead;
+
+  due(): boolean {
+    if (++this.#sinceRead < this.#stride) return false;
+    this.#sinceRead = 0;
+    const now = performance.now();
+    const elapsed = now - this.#lastRead;
+    this.#lastRead = now;
+    if (elapsed < 0.5 && this.#stride < 4096) this.#stride *= 2;
+    else if (elapsed > 2 && this.#stride > 1) this.#stride = Math.max(1, this.#stride >> 2);
+    return now - this.#lastYield > YIELD_EVERY_MS;
+  }
+
+  async yield(): Promise<void> {
+    await yieldToEventLoop();
+    this.#lastYield = this.#lastRead = performance.now();
+  }
 }

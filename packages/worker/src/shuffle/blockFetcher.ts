@@ -10,6 +10,7 @@ import { WebSocket } from 'ws';
 import type { BlockManager } from '../blockManager.js';
 import { connectToListener, frameBytes, send } from '../connection.js';
 import { decodeMessage } from '../protocol.js';
+import type { TlsOptions } from '../security/tls.js';
 import { FetchFailedError } from './fetchFailedError.js';
 import type { BlockFetcher } from './shuffleReader.js';
 
@@ -41,12 +42,15 @@ export class PeerBlockFetcher implements BlockFetcher {
     private readonly secret: string,
     /** How long a peer may stay silent (connecting, or answering) before the fetch fails. */
     private readonly timeoutMs = 60_000,
+    /** The CA to verify `wss://` peers with. */
+    private readonly tls?: TlsOptions,
   ) {}
 
   async fetch(address: string, shuffleId: number, reduceId: number, mapIndices: readonly number[]) {
     if (address === this.ownAddress) return this.#fetchLocal(shuffleId, reduceId, mapIndices);
     const firstMap = mapIndices[0] ?? 0;
-    if (address === '') throw new FetchFailedError(shuffleId, firstMap, address, 'its location is unknown');
+    if (address === '')
+      throw new FetchFailedError(shuffleId, firstMap, address, 'its location is unknown');
     const connection = this.#connection(address);
     let socket: WebSocket;
     try {
@@ -68,7 +72,15 @@ export class PeerBlockFetcher implements BlockFetcher {
         this.#drop(address, socket);
       }, this.timeoutMs);
       timer.unref();
-      this.#pending.set(requestId, { address, blocks: new Map(), shuffleId, mapIndices, timer, resolve, reject });
+      this.#pending.set(requestId, {
+        address,
+        blocks: new Map(),
+        shuffleId,
+        mapIndices,
+        timer,
+        resolve,
+        reject,
+      });
       send(socket, { type: 'fetchBlocks', requestId, shuffleId, reduceId, mapIndices });
     });
   }
@@ -85,7 +97,8 @@ export class PeerBlockFetcher implements BlockFetcher {
     const blocks = new Map<number, Uint8Array>();
     for (const mapIndex of mapIndices) {
       const block = this.blockManager.getShuffleBlock(shuffleId, mapIndex, reduceId);
-      if (!block) throw new FetchFailedError(shuffleId, mapIndex, this.ownAddress, 'the block is gone');
+      if (!block)
+        throw new FetchFailedError(shuffleId, mapIndex, this.ownAddress, 'the block is gone');
       blocks.set(mapIndex, block);
     }
     return Promise.resolve(blocks);
@@ -101,7 +114,7 @@ export class PeerBlockFetcher implements BlockFetcher {
           reject(new Error(`it did not answer within ${this.timeoutMs / 1000} s`));
         }, this.timeoutMs);
         timer.unref();
-        connectToListener(address, this.secret, 'peer').then(
+        connectToListener(address, this.secret, 'peer', {}, this.tls ? { tls: this.tls } : {}).then(
           ({ socket }) => {
             clearTimeout(timer);
             if (timedOut) {
@@ -135,14 +148,22 @@ export class PeerBlockFetcher implements BlockFetcher {
       this.#drop(address, socket);
       return;
     }
-    if (message.type !== 'blockData' && message.type !== 'blocksEnd' && message.type !== 'blocksMissing') return;
+    if (
+      message.type !== 'blockData' &&
+      message.type !== 'blocksEnd' &&
+      message.type !== 'blocksMissing'
+    )
+      return;
     const request = this.#pending.get(message.requestId);
     if (!request) return;
     if (message.type === 'blockData') {
       request.blocks.set(message.mapIndex, message.data);
       request.timer.refresh();
     } else if (message.type === 'blocksMissing') {
-      this.#fail(message.requestId, new FetchFailedError(request.shuffleId, message.mapIndex, address, message.reason));
+      this.#fail(
+        message.requestId,
+        new FetchFailedError(request.shuffleId, message.mapIndex, address, message.reason),
+      );
     } else {
       clearTimeout(request.timer);
       this.#pending.delete(message.requestId);
@@ -155,7 +176,10 @@ export class PeerBlockFetcher implements BlockFetcher {
     for (const [id, request] of this.#pending) {
       if (request.address !== address) continue;
       const missing = request.mapIndices.find((mapIndex) => !request.blocks.has(mapIndex)) ?? 0;
-      this.#fail(id, new FetchFailedError(request.shuffleId, missing, address, 'the connection closed'));
+      this.#fail(
+        id,
+        new FetchFailedError(request.shuffleId, missing, address, 'the connection closed'),
+      );
     }
   }
 

@@ -2,11 +2,12 @@
  * Serves this worker's shuffle blocks to reducers on other workers, over its own authenticated
  * WebSocket endpoint, so shuffle data never passes through the driver.
  */
-import type { AddressInfo } from 'node:net';
-import { WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import type { BlockManager } from '../blockManager.js';
-import { acceptPeer, frameBytes, send } from '../connection.js';
-import { decodeMessage, MAX_FRAME_BYTES } from '../protocol.js';
+import { acceptPeer, closeForViolation, frameBytes, send } from '../connection.js';
+import { decodeMessage, MAX_FRAME_BYTES, MAX_PEER_REQUEST_BYTES } from '../protocol.js';
+import { listen } from '../security/listen.js';
+import type { TlsOptions } from '../security/tls.js';
 
 export class BlockServer {
   readonly #server: WebSocketServer;
@@ -17,12 +18,25 @@ export class BlockServer {
     this.address = address;
   }
 
-  /** Listens on `host`, on a free port; `advertiseHost` is the name other workers use. */
-  static async start(blockManager: BlockManager, secret: string, host: string, advertiseHost = host): Promise<BlockServer> {
-    const server = new WebSocketServer({ host, port: 0, maxPayload: 1024 * 1024, perMessageDeflate: false });
-    await new Promise<void>((resolve, reject) => {
-      server.once('listening', resolve);
-      server.once('error', reject);
+  /**
+   * Listens on `host`, on a free port; `advertiseHost` is the name other workers use. Only peers
+   * that prove the secret are served; with a certificate and key in `tls`, over `wss://`.
+   */
+  static async start(
+    blockManager: BlockManager,
+    secret: string,
+    host: string,
+    advertiseHost = host,
+    tls?: TlsOptions,
+  ): Promise<BlockServer> {
+    const { server, url } = await listen({
+      secret,
+      roles: ['peer'],
+      maxPayload: MAX_PEER_REQUEST_BYTES,
+      host,
+      advertiseHost,
+      what: 'The block server',
+      ...(tls === undefined ? {} : { tls }),
     });
     server.on('connection', (socket) => {
       acceptPeer(socket, secret, () => ({}))
@@ -32,16 +46,31 @@ export class BlockServer {
               const message = decodeMessage(frameBytes(data));
               if (message.type !== 'fetchBlocks') throw new Error(`unexpected '${message.type}'`);
               for (const mapIndex of message.mapIndices) {
-                const block = blockManager.getShuffleBlock(message.shuffleId, mapIndex, message.reduceId);
-                if (block) send(socket, { type: 'blockData', requestId: message.requestId, mapIndex, data: block });
+                const block = blockManager.getShuffleBlock(
+                  message.shuffleId,
+                  mapIndex,
+                  message.reduceId,
+                );
+                if (block)
+                  send(socket, {
+                    type: 'blockData',
+                    requestId: message.requestId,
+                    mapIndex,
+                    data: block,
+                  });
                 else {
                   const reason = 'this worker holds no such map output';
-                  send(socket, { type: 'blocksMissing', requestId: message.requestId, mapIndex, reason });
+                  send(socket, {
+                    type: 'blocksMissing',
+                    requestId: message.requestId,
+                    mapIndex,
+                    reason,
+                  });
                 }
               }
               send(socket, { type: 'blocksEnd', requestId: message.requestId });
             } catch {
-              socket.close(1008, 'protocol violation');
+              closeForViolation(socket);
             }
           });
         })
@@ -49,8 +78,7 @@ export class BlockServer {
           // acceptPeer already closed the socket with its reason.
         });
     });
-    const { port } = server.address() as AddressInfo;
-    return new BlockServer(server, `ws://${advertiseHost}:${port}`);
+    return new BlockServer(server, url);
   }
 
   close(): Promise<void> {

@@ -1,0 +1,203 @@
+/**
+ * Runs a narrow chain (map, filter, flatMap, keyBy, mapValues) over its source as one generated
+ * loop, instead of one generator per operator: per element, the chain costs a few calls that V8
+ * inlines, not a generator resumption per operator. The loop is generated once per stage, so its
+ * call sites see only that stage's functions and stay monomorphic. A range source is a counted
+ * loop: its numbers are never boxed into records.
+ *
+ * It runs in chunks; between chunks the task can yield to the event loop or stop.
+ */
+
+import type { FunctionSpec } from './closure/functionSpec.js';
+import { ErrorCode, FlintError } from './errors.js';
+import { computePartition, type TaskRuntime } from './pipeline.js';
+import type { RecordSink } from './recordSink.js';
+import type { PipelineNode } from './taskSpec.js';
+
+const FUSABLE = new Set(['map', 'filter', 'flatMap', 'keyBy', 'mapValues']);
+// Small enough that a slow user function still reaches a checkpoint every few seconds at worst.
+const CHUNK = 1 << 12;
+
+interface ChainOp {
+  readonly kind: 'map' | 'filter' | 'flatMap' | 'keyBy' | 'mapValues';
+  readonly fn: FunctionSpec;
+}
+type Fn = (...args: never[]) => unknown;
+
+/** A chain of fusable operators above a source node, top operator last. */
+interface Chain {
+  readonly ops: readonly ChainOp[];
+  readonly source: PipelineNode;
+}
+
+/**
+ * Generated loops. Each returns how many records reached the end of the chain in this chunk, or
+ * -1 when the sink asked to stop; `runIterator` also reports in `state.done` the iterator's end.
+ */
+interface CompiledChain {
+  readonly runRange: (
+    start: number,
+    step: number,
+    from: number,
+    to: number,
+    fns: readonly Fn[],
+    sink: RecordSink<unknown>,
+    helpers: Helpers,
+  ) => number;
+  readonly runIterator: (
+    iterator: Iterator<unknown>,
+    budget: number,
+    fns: readonly Fn[],
+    sink: RecordSink<unknown>,
+    helpers: Helpers,
+    state: { done: boolean },
+  ) => number;
+}
+
+interface Helpers {
+  iterable(value: unknown, operator: string): Iterable<unknown>;
+  pair(record: unknown): [unknown, unknown];
+}
+
+const compiledChains = new WeakMap<PipelineNode, Map<boolean, CompiledChain>>();
+
+/**
+ * Runs partition `partition` of `root` into `sink` as a fused loop. Returns the number of records
+ * that reached the sink's input, or undefined when `root` is not a fusable chain (the caller then
+ * pulls records one by one). `checkpoint` runs between chunks: it may yield, or throw to stop.
+ */
+export async function runFused(
+  root: PipelineNode,
+  partition: number,
+  runtime: TaskRuntime,
+  sink: RecordSink<unknown>,
+  checkpoint: () => Promise<void> | undefined,
+): Promise<number | undefined> {
+  const chain = fusableChain(root);
+  if (!chain) return undefined;
+  // A counting sink is inlined as a counter: a call per record would double the loop's cost.
+  const counting = typeof sink.addCount === 'function';
+  const byKind = compiledChains.get(root) ?? new Map<boolean, CompiledChain>();
+  compiledChains.set(root, byKind);
+  const compiled = byKind.get(counting) ?? compileChain(chain.ops, counting);
+  byKind.set(counting, compiled);
+  const fns = chain.ops.map((op) => runtime.fn(op.fn));
+  let read = 0;
+  const { source } = chain;
+  if (source.op.kind === 'range' && !source.cache) {
+    const { start, step, count, numPartitions } = source.op;
+    const from = Math.floor((partition * count) / numPartitions);
+    const to = Math.floor(((partition + 1) * count) / numPartitions);
+    for (let i = from; i < to; i += CHUNK) {
+      const end = Math.min(to, i + CHUNK);
+      const reached = compiled.runRange(start, step, i, end, fns, sink, helpers);
+      if (reached < 0) break;
+      if (counting) sink.addCount?.(reached);
+      read += end - i;
+      await checkpoint();
+    }
+    return read;
+  }
+  const records = computePartition(source, partition, runtime);
+  if (typeof (records as Partial<Iterable<unknown>>)[Symbol.iterator] !== 'function')
+    return undefined;
+  const iterator = records[Symbol.iterator]();
+  const state = { done: false };
+  for (;;) {
+    const reached = compiled.runIterator(iterator, CHUNK, fns, sink, helpers, state);
+    if (reached < 0) {
+      iterator.return?.();
+      break;
+    }
+    if (counting) sink.addCount?.(reached);
+    read += reached;
+    if (state.done) break;
+    await checkpoint();
+  }
+  return read;
+}
+
+/** The chain of fusable operators at the top of `root`, if it is worth fusing. */
+function fusableChain(root: PipelineNode): Chain | undefined {
+  const ops: ChainOp[] = [];
+  let node = root;
+  while (FUSABLE.has(node.op.kind) && !node.cache && node.parents.length === 1) {
+    ops.unshift(node.op as unknown as ChainOp);
+    node = node.parents[0] as PipelineNode;
+  }
+  if (ops.length === 0 && node.op.kind !== 'range') return undefined;
+  return { ops, source: node };
+}
+
+/** Generates the loop body for the chain: each operator's code wraps the rest of the chain. */
+function chainBody(
+  ops: readonly ChainOp[],
+  index: number,
+  value: string,
+  counting: boolean,
+): string {
+  if (index === ops.length)
+    return counting ? 'reached++;' : `reached++; if (sink.add(${value}) === false) return -1;`;
+  const op = ops[index] as ChainOp;
+  const fn = `f${index}`;
+  const next = `v${index + 1}`;
+  const rest = (v: string) => chainBody(ops, index + 1, v, counting);
+  switch (op.kind) {
+    case 'map':
+      return `{ const ${next} = ${fn}(${value}); ${rest(next)} }`;
+    case 'filter':
+      return `if (${fn}(${value})) { ${rest(value)} }`;
+    case 'flatMap':
+      return `for (const ${next} of helpers.iterable(${fn}(${value}), 'flatMap')) { ${rest(next)} }`;
+    case 'keyBy':
+      return `{ const ${next} = [${fn}(${value}), ${value}]; ${rest(next)} }`;
+    case 'mapValues':
+      return `{ const p = helpers.pair(${value}); const ${next} = [p[0], ${fn}(p[1])]; ${rest(next)} }`;
+    default:
+      throw new FlintError(ErrorCode.PROTOCOL, `Operator '${String(op.kind)}' cannot be fused.`);
+  }
+}
+
+function compileChain(ops: readonly ChainOp[], counting: boolean): CompiledChain {
+  const names = ops.map((_, i) => `f${i}`);
+  const unpack = names.length > 0 ? `const [${names.join(', ')}] = fns;` : '';
+  const body = chainBody(ops, 0, 'v0', counting);
+  const runRange = new Function(
+    'start, step, from, to, fns, sink, helpers',
+    `'use strict'; ${unpack} let reached = 0;
+     for (let i = from; i < to; i++) { const v0 = start + i * step; ${body} }
+     return reached;`,
+  ) as CompiledChain['runRange'];
+  const runIterator = new Function(
+    'iterator, budget, fns, sink, helpers, state',
+    `'use strict'; ${unpack} let reached = 0;
+     for (let k = 0; k < budget; k++) {
+       const r = iterator.next();
+       if (r.done) { state.done = true; return reached; }
+       const v0 = r.value;
+       ${body}
+     }
+     return reached;`,
+  ) as CompiledChain['runIterator'];
+  return { runRange, runIterator };
+}
+
+const helpers: Helpers = {
+  iterable(value, operator) {
+    if (value != null && typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function') {
+      return value as Iterable<unknown>;
+    }
+    throw new FlintError(
+      ErrorCode.ARGUMENT,
+      `The function given to ${operator}() must return an iterable (an array or a generator), but it returned ${value === null ? 'null' : typeof value}.`,
+    );
+  },
+  pair(record) {
+    if (!Array.isArray(record) || record.length !== 2) {
+      throw new TypeError(
+        `mapValues() works on [key, value] pairs, but got ${typeof record}. Map each element to a 2-element array first.`,
+      );
+    }
+    return record as [unknown, unknown];
+  },
+};

@@ -9,6 +9,7 @@
 import { mkdir, open, rename, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { mulberry32 } from '@flint/worker';
 
 export const WORDS_SEED = 42;
 export const VOCABULARY_SIZE = 50_000;
@@ -26,17 +27,8 @@ export function dataDir(): string {
   return path.join(os.tmpdir(), 'flint-bench');
 }
 
-/** mulberry32: a tiny 32-bit PRNG; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the engine's own seeded PRNG: the data is the same wherever it is made. */
+export { mulberry32 };
 
 /**
  * Zipf sampler: inverse CDF over ranks 1..size. A guide table maps each of `GUIDE` equal slices

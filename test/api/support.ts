@@ -155,16 +155,4 @@ export function entriesOf<K, V>(map: Map<K, V>): [K, V][] {
 export const numbers = (start: number, end: number): number[] =>
   Array.from({ length: end - start }, (_, i) => start + i);
 
-/** Waits until `predicate` holds, polling, or fails after `timeoutMs`. */
-export async function waitFor(
-  predicate: () => boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline)
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+export { waitFor } from '../helpers.js';

@@ -3,6 +3,7 @@
  * third of them. Every answer must be exact, and at the end no worker process and no Flint temp
  * file may be left behind.
  */
+import { mulberry32 } from '@flint/worker';
 import { describe, expect, it } from 'vitest';
 import { isAlive } from '../helpers.js';
 import {
@@ -21,17 +22,8 @@ const JOBS = 100;
 const WORKERS = 3;
 const KEYS = 10;
 
-/** A small deterministic generator, so a failing run can be replayed from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator (the engine's mulberry32), so a failing run can be replayed from its seed. */
+const random = mulberry32;
 
 describe('a soak of jobs with random worker kills', () => {
   it(`answers ${JOBS} shuffle jobs exactly while workers die under them, and leaves nothing behind`, {

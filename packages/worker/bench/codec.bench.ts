@@ -15,6 +15,7 @@ import { deserialize, serialize, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Packr } from 'msgpackr';
 import { decodeRecords, decodeValue, encodeRecords, encodeValue } from '../src/codec.js';
+import { mulberry32 } from '../src/resultSinks.js';
 
 const quick = process.argv.includes('--quick');
 const scale = quick ? 0.1 : 1;
@@ -22,17 +23,8 @@ const samples = quick ? 3 : 7;
 
 // Data ------------------------------------------------------------------------------------------
 
-/** mulberry32: a small seeded PRNG, so every run measures the same rows. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The engine's seeded PRNG, so every run measures the same rows. */
+const seededRandom = mulberry32;
 
 const random = seededRandom(42);
 const randomInt = (min: number, max: number): number =>

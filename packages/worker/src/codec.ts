@@ -6,7 +6,7 @@
  */
 
 import { deserialize, serialize } from 'node:v8';
-import { addExtension, Packr, RESERVE_START_SPACE } from 'msgpackr';
+import { addExtension, Packr, RESERVE_START_SPACE, RESET_BUFFER_MODE } from 'msgpackr';
 import { ErrorCode, FlintError } from './errors.js';
 
 /** Byte 0 of a msgpackr encoding ('M'). */
@@ -22,10 +22,8 @@ const MAX_DEPTH = 64;
  */
 const CONTAINERS_PER_RECORD = 64;
 
-/** A msgpackr arena larger than this is dropped after use rather than kept for the next call. */
+/** msgpackr's arena is dropped after a call that grew it past this, not kept for the next one. */
 const MAX_ARENA_BYTES = 64 * 1024 * 1024;
-/** An encoding is copied out of msgpackr's arena when the arena is this much over twice its size. */
-const ARENA_SLACK_BYTES = 64 * 1024;
 
 /**
  * Records (`useRecords`) tell objects from Maps and write each object shape once; the rest keeps
@@ -154,9 +152,10 @@ class FidelityScan {
       return true;
     }
     if (prototype === Map.prototype) {
-      for (const [key, item] of value as Map<unknown, unknown>) {
-        if (!this.fitsAt(key, next) || !this.fitsAt(item, next)) return false;
-      }
+      // keys() then values(): iterating entries would allocate a pair per entry.
+      const map = value as Map<unknown, unknown>;
+      for (const key of map.keys()) if (!this.fitsAt(key, next)) return false;
+      for (const item of map.values()) if (!this.fitsAt(item, next)) return false;
       return true;
     }
     if (prototype === Set.prototype) {
@@ -191,16 +190,14 @@ function encodeV8(value: unknown): Uint8Array {
 
 function encodeTagged(value: unknown, scan: FidelityScan): Uint8Array {
   if (!scan.fits(value)) return encodeV8(value);
-  const packed = packr.pack(value, RESERVE_START_SPACE | 1);
-  packed[0] = TAG_MSGPACK;
-  const arenaBytes = packed.buffer.byteLength;
-  // msgpackr keeps its arena (up to 1 GiB) for the next call; past a block or two, let it go.
-  if (arenaBytes > MAX_ARENA_BYTES) packr.useBuffer(Buffer.allocUnsafeSlow(8192));
-  // Every encoding is a view into that arena, so a small block kept in a cache would pin all of
-  // it. Blocks own their bytes instead, as v8's do: the copy costs ~1% of the encoding.
-  if (arenaBytes <= 2 * packed.byteLength + ARENA_SLACK_BYTES) return packed;
-  const owned = Buffer.allocUnsafeSlow(packed.byteLength);
+  // msgpackr writes into one arena it keeps and returns a view of it, so a small block kept in a
+  // cache would pin the whole arena. Blocks own their bytes instead, as v8's do (the copy costs
+  // ~1% of the encoding), and the arena is reused from the same place each time.
+  const packed = packr.pack(value, RESERVE_START_SPACE | RESET_BUFFER_MODE | 1);
+  const owned = Buffer.allocUnsafe(packed.byteLength);
   packed.copy(owned);
+  owned[0] = TAG_MSGPACK;
+  if (packed.buffer.byteLength > MAX_ARENA_BYTES) packr.useBuffer(Buffer.allocUnsafeSlow(8192));
   return owned;
 }
 

@@ -130,17 +130,11 @@ export async function runTask(
     shuffleBytesRead,
   });
 
+  const drainInto = (sink: RecordSink<unknown>) =>
+    drainFusedOrPulled(root, task.partition, runtime, records, sink, control, task.taskId);
   if (output.kind === 'shuffleWrite') {
     const sink = createShuffleSink(output, runtime);
-    const recordsRead = await drainFusedOrPulled(
-      root,
-      task.partition,
-      runtime,
-      records,
-      sink,
-      control,
-      task.taskId,
-    );
+    const recordsRead = await drainInto(sink);
     const { blocks, recordsWritten } = sink.finish();
     const sizes = blocks.map((block) => block.byteLength);
     const bytes = sizes.reduce((sum, size) => sum + size, 0);
@@ -157,15 +151,7 @@ export async function runTask(
     return { result: { kind: 'value', value }, metrics: metricsOf(0, 0, 0) };
   }
   const sink = createResultSink(result, runtime);
-  const recordsRead = await drainFusedOrPulled(
-    root,
-    task.partition,
-    runtime,
-    records,
-    sink,
-    control,
-    task.taskId,
-  );
+  const recordsRead = await drainInto(sink);
   return { result: { kind: 'value', value: sink.finish() }, metrics: metricsOf(recordsRead, 0, 0) };
 }
 

@@ -111,6 +111,8 @@ export class Dataset<T> {
   // Narrow transformations ---------------------------------------------------------------------
 
   /** Applies `fn` to every element. */
+  map<K, V>(fn: (value: T) => [K, V], env?: Env): Dataset<[K, V]>;
+  map<U>(fn: (value: T) => U, env?: Env): Dataset<U>;
   map<U>(fn: (value: T) => U, env?: Env): Dataset<U> {
     return this.#narrow<U>('map', { kind: 'map', fn: this.#capture(fn, env, 'map') });
   }

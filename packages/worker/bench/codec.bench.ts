@@ -258,7 +258,8 @@ function report(): void {
     ?.slice('--only='.length)
     .split(',');
   const rows = [
-    '| data | codec | size MB | encode ms | decode ms | enc MB/s | dec MB/s | enc rec/s | dec rec/s |',
+    '| data | codec | size MB | encode ms | decode ms | enc MB/s | dec MB/s | enc rec/s | ' +
+      'dec rec/s |',
     '|---|---|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const [dataName, dataSet] of Object.entries(dataSets)) {
@@ -275,10 +276,12 @@ function report(): void {
         const output = execFileSync(process.execPath, args, { encoding: 'utf8' });
         const m = JSON.parse(output) as Measurement;
         const megabytes = m.bytes / 1e6;
+        const name = `${codecName}${m.isFaithful ? '' : ' (lossy)'}`;
+        const mbPerSecond = (ms: number): string => fixed(megabytes / (ms / 1e3), 0);
         row =
-          `| ${dataName} | ${codecName}${m.isFaithful ? '' : ' (lossy)'} | ${fixed(megabytes, 2)} | ` +
+          `| ${dataName} | ${name} | ${fixed(megabytes, 2)} | ` +
           `${time(m.encodeMs)} | ${time(m.decodeMs)} | ` +
-          `${fixed(megabytes / (m.encodeMs / 1e3), 0)} | ${fixed(megabytes / (m.decodeMs / 1e3), 0)} | ` +
+          `${mbPerSecond(m.encodeMs)} | ${mbPerSecond(m.decodeMs)} | ` +
           `${rate(m.count, m.encodeMs)} | ${rate(m.count, m.decodeMs)} |`;
       } catch (error) {
         row = `| ${dataName} | ${codecName} | failed: ${(error as Error).message.split('\n')[0]} |`;

@@ -19,7 +19,7 @@ function expectSame(value: unknown): unknown[] {
   return outs;
 }
 
-/** For big inputs: vitest's equality takes seconds on a million nodes, node's takes milliseconds. */
+/** For big inputs: vitest's equality takes seconds on a million nodes, node's milliseconds. */
 function expectDeepStrictEqual(actual: unknown, expected: unknown): void {
   expect(isDeepStrictEqual(actual, expected)).toBe(true);
 }

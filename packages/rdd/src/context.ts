@@ -54,7 +54,6 @@ export class FlintContext implements AsyncDisposable {
   readonly #bus: ListenerBus;
   readonly #captureMode: 'auto' | 'explicit';
   readonly #modules = new Set<string>();
-  readonly #workers: number;
   readonly #broadcasts = new Map<number, unknown>();
   readonly #accumulators = new Map<number, WeakRef<Accumulator>>();
   #nextBroadcastId = 0;
@@ -82,7 +81,6 @@ export class FlintContext implements AsyncDisposable {
     this.#cluster = parts.cluster;
     this.#bus = parts.bus;
     this.#captureMode = parts.captureMode;
-    this.#workers = parts.workers;
     parts.scheduler.accumulatorListener = (updates) => this.applyAccumulatorUpdates(updates);
     // Workers that join later (replacements) get every live broadcast before their first task.
     parts.bus.addListener((event) => {
@@ -322,11 +320,6 @@ export class FlintContext implements AsyncDisposable {
   /** `await using sc = await createContext()` stops the context at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
-  }
-
-  /** @internal The number of workers the context was started with. */
-  get workerCount(): number {
-    return this.#workers;
   }
 
   #assertRunning(): void {

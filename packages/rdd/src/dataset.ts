@@ -746,7 +746,13 @@ export class Dataset<T> {
 
   /** The sum of the elements (0 when empty). */
   async sum(this: Dataset<number>, options?: ActionOptions): Promise<number> {
-    return (await this.stats(options)).sum;
+    // A plain fold, as Spark's sum: the running statistics of stats() would cost more per record.
+    const parts = (await this.#run(
+      { kind: 'fold', zero: 0, fn: builtins(this.#runtime).add },
+      'sum',
+      options,
+    )) as number[];
+    return parts.reduce((a, b) => a + b, 0);
   }
 
   /** count, mean, stdev (population), max, min and sum, in one pass. */

@@ -5,7 +5,7 @@
 import type { WebSocketServer } from 'ws';
 import type { BlockManager } from '../blockManager.js';
 import { acceptPeer, closeForViolation, frameBytes, send } from '../connection.js';
-import { decodeMessage, MAX_FRAME_BYTES, MAX_PEER_REQUEST_BYTES } from '../protocol.js';
+import { decodeMessage, MAX_PEER_REQUEST_BYTES } from '../protocol.js';
 import { listen } from '../security/listen.js';
 import type { TlsOptions } from '../security/tls.js';
 
@@ -86,5 +86,3 @@ export class BlockServer {
     return new Promise((resolve) => this.#server.close(() => resolve()));
   }
 }
-
-export const MAX_BLOCK_FRAME_BYTES = MAX_FRAME_BYTES;

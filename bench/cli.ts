@@ -2,7 +2,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 
-export const WORKLOAD_IDS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8'] as const;
+export const WORKLOAD_IDS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8', 'CAPTURE'] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
 
 export interface BenchConfig {
@@ -25,7 +25,7 @@ export interface BenchConfig {
   args: string[];
 }
 
-export const USAGE = `Usage: pnpm bench [W1 … W8] [--quick] [--runs N] [--workers N] [--no-skale]
+export const USAGE = `Usage: pnpm bench [W1 … W8 CAPTURE] [--quick] [--runs N] [--workers N] [--no-skale]
                   [--no-flint] [--scale F] [--timeout SECONDS]
   --quick      every workload on tiny data, results checked only, nothing recorded (CI smoke test)
   --runs N     timed runs per implementation, medians reported (default 3; 1 with --quick)

@@ -3,6 +3,7 @@ import type { WorkloadId } from '../cli.js';
 import { runWorkload } from '../runWorkload.js';
 import type { WorkloadSpec } from '../spec.js';
 import type { WorkloadReport } from '../table.js';
+import { captureSpec } from './capture.js';
 import type { SpecContext } from './common.js';
 import { w1Spec } from './w1.js';
 import { w2Spec } from './w2.js';
@@ -29,4 +30,5 @@ export const WORKLOADS: Record<WorkloadId, (ctx: SpecContext) => Promise<Workloa
   W6: measuring(w6Spec),
   W7: measuring(w7Spec),
   W8: measuring(w8Spec),
+  CAPTURE: measuring(captureSpec),
 };

@@ -20,8 +20,9 @@ import {
   type FunctionSpec,
   type ResultSpec,
 } from '@flint/worker';
-import { callSite } from './callSite.js';
-import { captureFunction } from './capture/index.js';
+import { callerDirectory, callSite } from './callSite.js';
+import { captureFunction, recaptureLineage } from './capture/index.js';
+import { attachToMaster, driverHostFor, masterUrlOf, type WorkerBackend } from './clusterAttach.js';
 import { Dataset, unionOf } from './dataset.js';
 import { type Observers, startObservers } from './observers.js';
 import { type ContextOptions, checkInteger, describeValue, resolveOptions } from './options.js';
@@ -53,7 +54,8 @@ export class FlintContext implements AsyncDisposable {
   readonly #cluster: LocalCluster | undefined;
   readonly #bus: ListenerBus;
   readonly #captureMode: 'auto' | 'explicit';
-  readonly #modules = new Set<string>();
+  /** Declared module specifiers, each with the directory of the module that declared it. */
+  readonly #modules = new Map<string, string | undefined>();
   readonly #broadcasts = new Map<number, unknown>();
   readonly #accumulators = new Map<number, WeakRef<Accumulator>>();
   #nextBroadcastId = 0;
@@ -113,6 +115,8 @@ export class FlintContext implements AsyncDisposable {
         for (const worker of parts.pool.workers.values())
           parts.pool.send(worker.id, { type: 'unpersist', nodeId });
       },
+        // Spark's semantics: each job sees the values its functions' variables hold now.
+        recaptureLineage(node);
       get defaultParallelism() {
         return Math.max(
           2,
@@ -295,7 +299,10 @@ export class FlintContext implements AsyncDisposable {
     for (const [id, amount] of updates) this.#accumulators.get(id)?.deref()?.add(amount);
   }
 
-  /** Declares a module workers may import for functions that use it (see capture). */
+  /**
+   * Declares a module workers import for functions that use it (see capture). Workers resolve
+   * it from the directory of the module that calls `addModule`, as that module's own import would.
+   */
   addModule(specifier: string): void {
     if (typeof specifier !== 'string' || specifier === '') {
       throw new FlintError(
@@ -303,7 +310,7 @@ export class FlintContext implements AsyncDisposable {
         `addModule(specifier) needs a module name like 'lodash', but got ${describeValue(specifier)}.`,
       );
     }
-    this.#modules.add(specifier);
+    this.#modules.set(specifier, callerDirectory());
   }
 
   /** Stops every job, the workers and the driver. Safe to call more than once. */

@@ -10,6 +10,7 @@
  */
 import type { WebSocket } from 'ws';
 import { BlockManager } from './blockManager.js';
+import { ModuleLoader } from './closure/moduleLoader.js';
 import { closeForViolation, connectToListener, frameBytes, send } from './connection.js';
 import { serializeError } from './errors.js';
 import { type DriverToWorkerMessage, decodeMessage, type Message } from './protocol.js';
@@ -63,6 +64,7 @@ export class Executor {
   readonly workerId: string;
 
   private constructor(
+  readonly #moduleLoader = new ModuleLoader();
     socket: WebSocket,
     workerId: string,
     blockManager: BlockManager,
@@ -191,6 +193,7 @@ export class Executor {
       case 'forgetStage':
         this.#stages.delete(message.stageKey);
         break;
+            modules: this.#moduleLoader.modules,
       case 'removeShuffle':
         this.#blockManager.removeShuffle(message.shuffleId);
         break;
@@ -234,6 +237,8 @@ export class Executor {
     } catch (error) {
       const fetchFailure =
         error instanceof FetchFailedError
+      // The modules its functions use load once per stage, before any of them is compiled.
+      await this.#moduleLoader.prepare(stage.spec);
           ? { shuffleId: error.shuffleId, mapIndex: error.mapIndex, address: error.address }
           : undefined;
       send(this.#socket, {

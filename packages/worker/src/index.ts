@@ -3,8 +3,21 @@
  * manager and shuffle, and the `flint` command.
  */
 export { createSecret, MIN_SECRET_LENGTH } from './auth.js';
-export type { CompileContext, FunctionSpec } from './closure/index.js';
-export { compileFunction, requiredModules } from './closure/index.js';
+export type { CompileContext, FunctionSpec, ModuleRequest } from './closure/index.js';
+export { compileFunction, loadRequiredModules, requiredModules } from './closure/index.js';
+export type {
+  ClusterMessage,
+  ExecutorRecord,
+  RegisterApplicationMessage,
+  RegisterWorkerMessage,
+} from './cluster/clusterProtocol.js';
+export {
+  decodeClusterMessage,
+  encodeClusterMessage,
+  validateClusterMessage,
+} from './cluster/clusterProtocol.js';
+export type { WorkerDaemonOptions } from './cluster/workerDaemon.js';
+export { WorkerDaemon } from './cluster/workerDaemon.js';
 export { decodeRecords, decodeValue, encodeRecords, encodeValue } from './codec.js';
 export type { ConnectOptions, HelloDetails } from './connection.js';
 export {

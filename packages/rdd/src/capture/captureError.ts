@@ -4,6 +4,7 @@
  * transformation call, so nothing fails later as a ReferenceError on a worker.
  */
 import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { ErrorCode, FlintError } from '@flint/worker';
 
 /** Which captured value an error is about. */
@@ -74,12 +75,21 @@ export function describeUncapturable(value: object): { what: string; fix: string
   };
 }
 
+/** Why the workers would not load a package: it was not found from `searched`, or not declared. */
+export function notFound(searched: string | undefined): string {
+  return searched === undefined
+    ? 'which the workers do not load'
+    : `which cannot be found from ${fileURLToPath(searched)}, where the workers would resolve it`;
+}
+
 /** The fix for a value from a module the workers do not load. */
-export function declareModuleFix(packageName: string): string {
-  return (
-    `Declare it with sc.addModule('${packageName}'): every worker then imports the module, and ` +
-    'the function uses the worker’s own copy.'
-  );
+export function declareModuleFix(packageName: string, searched?: string): string {
+  const declare =
+    `sc.addModule('${packageName}'): every worker then imports the module, and the function ` +
+    'uses the worker’s own copy.';
+  return searched === undefined
+    ? `Declare it with ${declare}`
+    : `Install it where the application runs (npm install ${packageName}), or declare it, from a module of a directory where it resolves, with ${declare}`;
 }
 
 /** The fix for a name missing under explicit capture: the call with the env it needs. */

@@ -23,6 +23,7 @@ import {
   declareModuleFix,
   describeUncapturable,
   explicitEnvFix,
+  notFound,
 } from './captureError.js';
 import {
   type FunctionSource,
@@ -37,10 +38,10 @@ import {
   type FunctionLocation,
   getFunctionInspector,
 } from './inspector.js';
-import { isLibraryUrl, moduleOrigin, packageNameOf } from './moduleOrigin.js';
+import { directoryOf, isLibraryUrl, moduleOrigin, packageNameOf } from './moduleOrigin.js';
 import type { FreeVariableUse, ModuleLoad } from './scopeAnalysis.js';
 import { type FunctionBindings, functionBindings } from './scriptBindings.js';
-import { type Reference, SpecBuilder } from './specBuilder.js';
+import { type LoaderReference, type Reference, SpecBuilder } from './specBuilder.js';
 import {
   HELPER_SOURCES,
   LOADER_NAMES,
@@ -58,6 +59,12 @@ import {
 } from './valueKinds.js';
 
 type FunctionReference = Extract<Reference, { kind: 'function' }>;
+/** A function reference while the encoder fills it in. */
+type FunctionDraft = { -readonly [K in keyof FunctionReference]: FunctionReference[K] } & {
+  names: string[];
+  values: unknown[];
+  imports: string[];
+};
 type SharedVariableId = Extract<Reference, { kind: 'sharedVariable' }>['variable'];
 
 /** What the encoder needs from `CaptureOptions`. */
@@ -65,7 +72,8 @@ export interface EncoderOptions {
   readonly env: Readonly<Record<string, unknown>> | undefined;
   readonly mode: 'auto' | 'explicit';
   readonly site: string;
-  readonly modules: ReadonlySet<string>;
+  /** Declared module specifiers, each with the directory of the code that declared it. */
+  readonly modules: ReadonlyMap<string, string | undefined>;
 }
 
 /** How a name resolves the same way every time for one function object. */
@@ -87,18 +95,15 @@ interface Frame {
   readonly facts: FunctionFacts;
   /** Label of this function in messages about its variables; undefined for the root. */
   readonly owner: string | undefined;
-  readonly location: FunctionLocation | undefined;
+  location: FunctionLocation | undefined;
   bindings?: FunctionBindings | null;
+  /** The `file:` URL of its script's directory, null when it has none. */
+  directory?: string | null;
 }
 
 const SHARED_VARIABLE = Symbol.for('flint.sharedVariable');
 const SKIP = Symbol('skip');
 const MISSING = Symbol('missing');
-const WHOLE_NAMESPACE: FreeVariableUse = {
-  members: new Set(),
-  isWholeValueUsed: true,
-  isTypeofOnly: false,
-};
 const factsCache = new WeakMap<object, FunctionFacts>();
 // Taken once, so code that replaces Function.prototype.toString later cannot change what ships.
 const functionToString = Function.prototype.toString;
@@ -108,9 +113,19 @@ export class ClosureEncoder {
   private readonly spec = new SpecBuilder();
   private readonly internals = new Map<object, FunctionInternals>();
   private readonly inspector: FunctionInspector | null;
+  private readsChangeable = false;
 
   constructor(private readonly options: EncoderOptions) {
     this.inspector = options.mode === 'auto' ? getFunctionInspector() : null;
+  }
+
+  /**
+   * Whether the last capture read a value that may change before a job is submitted (a `let`,
+   * an object, a function's variables, the env); false when it used only constants, globals,
+   * compiler helpers and modules, so capturing again would give the same spec.
+   */
+  get isChangeable(): boolean {
+    return this.readsChangeable;
   }
 
   /** The spec for `fn`, the function given to Flint. */
@@ -138,15 +153,15 @@ export class ClosureEncoder {
     if (source === undefined) return this.encodeNative(fn, subject);
     const names: string[] = [];
     const values: unknown[] = [];
-    const ref = {
-      kind: 'function' as const,
+    const ref: FunctionDraft = {
+      kind: 'function',
       source: source.source,
       form: source.form,
-      strict: true as boolean,
+      strict: true,
       names,
       values,
-      imports: [] as string[],
-    } satisfies FunctionReference;
+      imports: [],
+    };
     this.spec.addReference(fn, ref);
     const env = isRoot ? this.options.env : undefined;
     const frame: Frame = {
@@ -177,9 +192,15 @@ export class ClosureEncoder {
     if (missing.length > 0) throw this.missingFromEnv(missing, frame);
     if (source.usesDynamicImport && !names.includes(IMPORT_LOADER_NAME)) {
       names.push(IMPORT_LOADER_NAME);
-      values.push(this.spec.loaderReference('import'));
+      values.push(this.loaderFor('import', frame));
     }
-    ref.imports.push(...this.loadedModules(source, frame));
+    const imports = this.loadedModules(source, frame);
+    if (imports.length > 0) {
+      ref.imports.push(...imports);
+      // The same place the function's loaders resolve from, so the worker finds what it loaded.
+      const from = this.importsFrom(frame);
+      if (from !== undefined) ref.from = from;
+    }
     ref.strict = this.isStrict(frame, source);
     return ref;
   }
@@ -342,7 +363,7 @@ export class ClosureEncoder {
     if (this.options.mode === 'explicit' && env !== undefined && Object.hasOwn(env, name)) {
       return this.encodeEnvValue(name);
     }
-    const tool = this.resolveToolName(name, use, subject);
+    const tool = this.resolveToolName(frame, name, use, subject);
     if (tool !== MISSING) return tool;
     if (this.inspector === null) return this.resolveWithoutInspector(name, use, subject);
     const stable = frame.facts.stable.get(name);
@@ -360,15 +381,18 @@ export class ClosureEncoder {
       const declaration = this.bindingsOf(frame, false)?.declarationOf(name);
       if (declaration?.kind === 'const' && value !== undefined) {
         frame.facts.stable.set(name, { kind: 'constant', value });
+      } else {
+        this.readsChangeable = true;
       }
       return this.encodeValue(value, subject);
     }
     if (this.mayBeImported(name, value, frame.location)) {
       const load = this.bindingsOf(frame, true)?.declarationOf(name)?.moduleLoad;
       if (load !== undefined || REWRITTEN_IMPORT.test(name) || isNamespaceLike(value)) {
-        return this.moduleValue(name, value, load, use, subject);
+        return this.moduleValue(name, value, load, use, subject, frame);
       }
     }
+    this.readsChangeable = true;
     return this.encodeValue(value, subject, frame.location?.scriptId);
   }
 
@@ -395,10 +419,15 @@ export class ClosureEncoder {
   }
 
   /** Names compilers and vite put into function bodies; MISSING when `name` is not one. */
-  private resolveToolName(name: string, use: FreeVariableUse, subject: CaptureSubject): unknown {
+  private resolveToolName(
+    frame: Frame,
+    name: string,
+    use: FreeVariableUse,
+    subject: CaptureSubject,
+  ): unknown {
     if (Object.hasOwn(HELPER_SOURCES, name)) return this.spec.helperReference(name);
     const loader = LOADER_NAMES[name];
-    if (loader !== undefined) return this.spec.loaderReference(loader);
+    if (loader !== undefined) return this.loaderFor(loader, frame);
     if (name === REWRITTEN_IMPORT_META) {
       throw this.error(
         { ...subject, path: 'import.meta' },
@@ -442,6 +471,7 @@ export class ClosureEncoder {
     if (STANDARD_GLOBALS.has(name)) return SKIP;
     if (name in globalThis) {
       // Something this process put on globalThis: the workers do not have it, so it is copied.
+      this.readsChangeable = true;
       return this.encodeValue((globalThis as Record<string, unknown>)[name], subject);
     }
     if (use.isTypeofOnly) return SKIP;
@@ -492,6 +522,7 @@ export class ClosureEncoder {
   }
 
   private encodeEnvValue(name: string): unknown {
+    this.readsChangeable = true;
     return this.encodeValue(this.options.env?.[name], { path: name });
   }
 
@@ -504,22 +535,28 @@ export class ClosureEncoder {
     load: ModuleLoad | undefined,
     use: FreeVariableUse,
     subject: CaptureSubject,
+    frame: Frame,
   ): unknown {
     const origin =
-      load === undefined ? undefined : moduleOrigin(load.specifier, this.options.modules);
+      load === undefined
+        ? undefined
+        : moduleOrigin(load.specifier, this.options.modules, () =>
+            this.applicationDirectory(frame),
+          );
     if (load !== undefined && origin?.kind === 'loadable') {
       const path = load.imported === null ? [] : [load.imported];
-      return this.spec.moduleReference(origin.specifier, load.interop, path);
+      return this.spec.moduleReference(origin.specifier, load.interop, path, origin.from);
     }
     if (origin?.kind === 'undeclared') {
       const path = REWRITTEN_IMPORT.test(name) ? [...use.members].join(', ') || name : name;
       throw this.error(
         { ...subject, path },
-        `is imported from the package '${origin.packageName}', which the workers do not load`,
-        declareModuleFix(origin.packageName),
+        `is imported from the package '${origin.packageName}', ${notFound(origin.searched)}`,
+        declareModuleFix(origin.packageName, origin.searched),
       );
     }
     // A project file (or a module of unknown origin): its values travel by value.
+    this.readsChangeable = true;
     return isNamespaceLike(value) && (load === undefined || load.imported === null)
       ? this.copyNamespace(value, use, subject)
       : this.encodeValue(value, subject);
@@ -563,12 +600,14 @@ export class ClosureEncoder {
   private loadedModules(source: ShippableSource, frame: Frame): string[] {
     const loadable: string[] = [];
     for (const specifier of source.loadedSpecifiers) {
-      const origin = moduleOrigin(specifier, this.options.modules);
+      const origin = moduleOrigin(specifier, this.options.modules, () =>
+        this.applicationDirectory(frame),
+      );
       if (origin.kind === 'loadable') {
         loadable.push(origin.specifier);
         if (origin.specifier !== specifier) {
-          this.spec.loaderReference('import').aliases[specifier] = origin.specifier;
-          this.spec.loaderReference('require').aliases[specifier] = origin.specifier;
+          this.loaderFor('import', frame).aliases[specifier] = origin.specifier;
+          this.loaderFor('require', frame).aliases[specifier] = origin.specifier;
         }
         continue;
       }
@@ -577,11 +616,49 @@ export class ClosureEncoder {
         null,
         `loads ${undeclared ? `the package '${origin.packageName}'` : `'${specifier}'`} with ` +
           `import() or require()${frame.owner === undefined ? '' : ` (in ${frame.owner})`}, ` +
-          'a module the workers do not load',
-        declareModuleFix(undeclared ? origin.packageName : specifier),
+          (undeclared ? notFound(origin.searched) : 'a module the workers do not load'),
+        undeclared
+          ? declareModuleFix(origin.packageName, origin.searched)
+          : declareModuleFix(specifier),
       );
     }
     return loadable;
+  }
+
+  /** The worker's `import()` or `require` for the frame's function, resolving from its place. */
+  private loaderFor(loader: 'import' | 'require', frame: Frame): LoaderReference {
+    return this.spec.loaderReference(loader, this.importsFrom(frame));
+  }
+
+  /**
+   * Where the function's own `import()` and `require()` resolve on the workers: its script's
+   * directory, as on the driver, else where the first module it loads was declared.
+   */
+  private importsFrom(frame: Frame): string | undefined {
+    const directory = this.applicationDirectory(frame);
+    if (directory !== undefined) return directory;
+    const source = frame.facts.source;
+    for (const specifier of 'loadedSpecifiers' in source ? source.loadedSpecifiers : []) {
+      const declaredIn = this.options.modules.get(specifier);
+      if (declaredIn !== undefined) return declaredIn;
+    }
+    return undefined;
+  }
+
+  /** The `file:` URL of the directory of the script that defined the frame's function. */
+  private applicationDirectory(frame: Frame): string | undefined {
+    if (frame.directory === undefined) {
+      frame.directory = null;
+      if (this.inspector !== null) {
+        frame.location ??= this.inspect(frame.fn).location;
+        const url =
+          frame.location === undefined
+            ? undefined
+            : this.inspector.scriptUrl(frame.location.scriptId);
+        frame.directory = (url === undefined ? undefined : directoryOf(url)) ?? null;
+      }
+    }
+    return frame.directory ?? undefined;
   }
 
   // Values -----------------------------------------------------------------------------------
@@ -603,6 +680,8 @@ export class ClosureEncoder {
         const known = this.spec.encoded(value);
         if (known !== undefined) return known;
         if (types.isProxy(value)) {
+          // vitest hands out Node.js built-ins and packages as namespaces wrapped in a Proxy.
+          if (isProxiedNamespace(value)) throw this.namespaceError(subject);
           throw this.error(
             subject,
             'is a Proxy, whose behaviour cannot be copied',
@@ -646,7 +725,7 @@ export class ClosureEncoder {
       return copy;
     }
     if (prototype === Object.prototype || prototype === null) {
-      if (isNamespaceLike(value)) return this.copyNamespace(value, WHOLE_NAMESPACE, subject);
+      if (isNamespaceLike(value)) throw this.namespaceError(subject);
       const copy: Record<string, unknown> = {};
       this.spec.remember(value, copy);
       for (const key of Object.keys(value)) {
@@ -680,6 +759,15 @@ export class ClosureEncoder {
     }
     this.spec.remember(value, copy);
     return copy;
+  }
+
+  /** A module namespace reached as a value, not through the import that binds it. */
+  private namespaceError(subject: CaptureSubject): Error {
+    return this.error(
+      subject,
+      'is a module namespace (import * as …), which travels only as the import itself, not inside a value',
+      "Use the import directly in the function (import * as files from 'node:fs'; ds.map((x) => files.existsSync(x))): Node.js built-ins and installed packages then travel as module references, and the exports of a project file by value.",
+    );
   }
 
   private encodeSymbol(value: symbol, subject: CaptureSubject): unknown {
@@ -727,6 +815,15 @@ function factsFor(fn: object): FunctionFacts {
     factsCache.set(fn, facts);
   }
   return facts;
+}
+
+/** Whether a Proxy wraps a module namespace; a Proxy that throws when asked is not one. */
+function isProxiedNamespace(value: object): boolean {
+  try {
+    return isNamespaceLike(value);
+  } catch {
+    return false;
+  }
 }
 
 function isToolName(name: string): boolean {

@@ -10,6 +10,10 @@
  */
 import { ErrorCode, FlintError, type FunctionSpec } from '@flint/worker';
 import { ClosureEncoder } from './closureEncoder.js';
+import type { DeclaredModules } from './moduleOrigin.js';
+import { rememberRecapture } from './recapture.js';
+
+export { recaptureLineage } from './recapture.js';
 
 /** How {@link captureFunction} captures. */
 export interface CaptureOptions {
@@ -19,11 +23,14 @@ export interface CaptureOptions {
   mode: 'auto' | 'explicit';
   /** The argument in messages, e.g. "the function given to map()". */
   argumentName: string;
-  /** Module specifiers declared with `sc.addModule`, which every worker loads. */
-  modules?: ReadonlySet<string>;
+  /**
+   * Module specifiers declared with `sc.addModule`, which every worker loads, each with the
+   * directory (a `file:` URL) of the module that declared it, to resolve it from.
+   */
+  modules?: DeclaredModules;
 }
 
-const NO_MODULES: ReadonlySet<string> = new Set();
+const NO_MODULES: DeclaredModules = new Map();
 
 /**
  * Captures `fn` with the values it uses now, as a spec a worker compiles with `compileFunction`.
@@ -37,12 +44,15 @@ export function captureFunction(fn: unknown, options: CaptureOptions): FunctionS
       `${capitalize(options.argumentName)} must be a function, but got ${describeArgument(fn)}.`,
     );
   }
-  return new ClosureEncoder({
+  const encoder = new ClosureEncoder({
     env: options.env,
     mode: options.mode,
     site: options.argumentName,
     modules: options.modules ?? NO_MODULES,
-  }).encodeRoot(fn as (...args: never[]) => unknown);
+  });
+  const spec = encoder.encodeRoot(fn as (...args: never[]) => unknown);
+  if (encoder.isChangeable) rememberRecapture(spec, () => captureFunction(fn, options));
+  return spec;
 }
 
 function capitalize(text: string): string {

@@ -63,14 +63,26 @@ export class SpecBuilder {
     return this.namedReference(`global:${path.join('.')}`, () => ({ kind: 'global', path }));
   }
 
-  /** A module's export (or the module itself when `path` is empty), loaded by the workers. */
-  moduleReference(specifier: string, interop: ModuleInterop, path: readonly string[]): Reference {
-    return this.namedReference(`module:${interop}:${specifier}:${path.join('.')}`, () => ({
-      kind: 'module',
-      specifier,
-      interop,
-      path,
-    }));
+  /**
+   * A module's export (or the module itself when `path` is empty), loaded by the workers, which
+   * resolve `specifier` from the directory `from`.
+   */
+  moduleReference(
+    specifier: string,
+    interop: ModuleInterop,
+    path: readonly string[],
+    from: string | undefined,
+  ): Reference {
+    return this.namedReference(
+      `module:${interop}:${specifier}:${path.join('.')}:${from ?? ''}`,
+      () => ({
+        kind: 'module',
+        specifier,
+        interop,
+        path,
+        ...(from === undefined ? {} : { from }),
+      }),
+    );
   }
 
   /** `Symbol.for(key)`, or the well-known `Symbol[key]`. */
@@ -82,12 +94,16 @@ export class SpecBuilder {
     }));
   }
 
-  /** The worker's `import()` or `require`; its aliases grow as functions need them. */
-  loaderReference(loader: 'import' | 'require'): LoaderReference {
-    return this.namedReference(`loader:${loader}`, () => ({
+  /**
+   * The worker's `import()` or `require`, resolving what was not loaded beforehand from `from`;
+   * its aliases grow as functions need them.
+   */
+  loaderReference(loader: 'import' | 'require', from: string | undefined): LoaderReference {
+    return this.namedReference(`loader:${loader}:${from ?? ''}`, () => ({
       kind: 'loader',
       loader,
       aliases: {},
+      ...(from === undefined ? {} : { from }),
     })) as LoaderReference;
   }
 

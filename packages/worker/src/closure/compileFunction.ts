@@ -17,7 +17,7 @@ import { createLoader, resolveModule } from './moduleInterop.js';
 
 /** What a worker provides to rebuild functions: its loaded modules and its shared variables. */
 export interface CompileContext {
-  /** Module namespaces by specifier, loaded with `import()` for {@link requiredModules}. */
+  /** Module namespaces by `moduleKey`, as a `ModuleLoader` loads them for the spec. */
   readonly modules?: ReadonlyMap<string, unknown>;
   /** The worker's value for a broadcast handle or an accumulator the function captured. */
   sharedVariable?(ref: SharedVariableId): unknown;

@@ -60,6 +60,8 @@ export interface FunctionReference {
   readonly values: readonly unknown[];
   /** Module specifiers the function loads with `import()` or `require()`, to load beforehand. */
   readonly imports: readonly string[];
+  /** Where its `imports` resolve from (see {@link ModuleReference.from}). */
+  readonly from?: string;
 }
 
 /** A built-in of the JavaScript or Node.js global scope, e.g. `['Math', 'sqrt']`. */
@@ -78,6 +80,13 @@ export interface ModuleReference {
   readonly specifier: string;
   readonly interop: 'namespace' | 'require' | 'toESM' | 'importDefault';
   readonly path: readonly string[];
+  /**
+   * The `file:` URL of the application's directory, which a bare specifier resolves from on the
+   * worker as it did on the driver (the directory of the importing module, or of the code that
+   * called `sc.addModule`). Absent for Node.js built-ins; without it, the worker's working
+   * directory.
+   */
+  readonly from?: string;
 }
 
 /** A broadcast handle or an accumulator, resolved on the worker through its id. */
@@ -116,4 +125,6 @@ export interface LoaderReference {
   readonly loader: 'import' | 'require';
   /** Specifiers as the code writes them, mapped to the declared specifier the worker loaded. */
   readonly aliases: Readonly<Record<string, string>>;
+  /** Where other specifiers resolve from (see {@link ModuleReference.from}). */
+  readonly from?: string;
 }

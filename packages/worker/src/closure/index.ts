@@ -13,4 +13,11 @@ export type {
   SymbolReference,
 } from './functionSpec.js';
 export { FUNCTION_SPEC_VERSION } from './functionSpec.js';
-export { requiredModules } from './requiredModules.js';
+export {
+  importModule,
+  loadRequiredModules,
+  ModuleLoader,
+  type ModuleRequest,
+  moduleKey,
+  requiredModules,
+} from './moduleLoader.js';

@@ -3,24 +3,25 @@
  * a specifier, reshaped the way the driver's code saw it (an ES namespace, a `require()` result,
  * or a bundler's interop wrapper), and the loaders that stand in for `import()` and `require`.
  */
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { ErrorCode, FlintError } from '../errors.js';
 import type { LoaderReference, ModuleReference } from './functionSpec.js';
+import { importModule, moduleKey, requireFrom } from './moduleLoader.js';
 
-/** Loaded module namespaces by specifier, as `CompileContext.modules` gives them. */
+/** Loaded module namespaces by {@link moduleKey}, as `CompileContext.modules` gives them. */
 export type ModuleTable = ReadonlyMap<string, unknown>;
 
 /** The value a {@link ModuleReference} stands for. */
 export function resolveModule(ref: ModuleReference, modules: ModuleTable): unknown {
-  if (!modules.has(ref.specifier)) {
+  const key = moduleKey(ref.specifier, ref.from);
+  if (!modules.has(key)) {
     throw new FlintError(
       ErrorCode.CAPTURE,
-      `A shipped function uses the module '${ref.specifier}', which this worker has not loaded. ` +
-        `Declare it with sc.addModule('${ref.specifier}') so workers load it before the task runs.`,
+      `A shipped function uses the module '${ref.specifier}', which was not loaded before it was ` +
+        'compiled. Load what requiredModules(spec) lists (a ModuleLoader does) and pass the ' +
+        'namespaces as CompileContext.modules.',
     );
   }
-  let value = shape(modules.get(ref.specifier), ref.interop);
+  let value = shape(modules.get(key), ref.interop);
   for (const key of ref.path) {
     value = (value as Record<string, unknown> | null | undefined)?.[key];
   }
@@ -31,19 +32,24 @@ export function resolveModule(ref: ModuleReference, modules: ModuleTable): unkno
 export function createLoader(ref: LoaderReference, modules: ModuleTable): unknown {
   const loaded = (specifier: string): string => {
     const alias = Object.hasOwn(ref.aliases, specifier) ? ref.aliases[specifier] : undefined;
-    return alias ?? specifier;
+    return moduleKey(alias ?? specifier, ref.from);
   };
+  // Specifiers not loaded beforehand (computed ones) resolve from the application's directory,
+  // as the driver's code did.
   if (ref.loader === 'import') {
     return (specifier: string, options?: ImportCallOptions): Promise<unknown> => {
-      const name = loaded(specifier);
-      return modules.has(name) ? Promise.resolve(modules.get(name)) : import(name, options);
+      const key = loaded(specifier);
+      return modules.has(key)
+        ? Promise.resolve(modules.get(key))
+        : importModule(String(specifier), ref.from, options);
     };
   }
-  // Specifiers nobody declared resolve from the worker's working directory, as a script there would.
-  const fallback = createRequire(join(process.cwd(), 'index.js'));
+  let fallback: ((specifier: string) => unknown) | undefined;
   return (specifier: string): unknown => {
-    const name = loaded(specifier);
-    return modules.has(name) ? requireValue(modules.get(name)) : fallback(name);
+    const key = loaded(specifier);
+    if (modules.has(key)) return requireValue(modules.get(key));
+    fallback ??= requireFrom(ref.from);
+    return fallback(specifier);
   };
 }
 

@@ -25,7 +25,13 @@ import { captureFunction, recaptureLineage } from './capture/index.js';
 import { attachToMaster, driverHostFor, masterUrlOf, type WorkerBackend } from './clusterAttach.js';
 import { Dataset, unionOf } from './dataset.js';
 import { type Observers, startObservers } from './observers.js';
-import { type ContextOptions, checkInteger, describeValue, resolveOptions } from './options.js';
+import {
+  type ContextOptions,
+  checkInteger,
+  describeValue,
+  resolveMemoryPerWorker,
+  resolveOptions,
+} from './options.js';
 import { Accumulator, Broadcast } from './sharedVariables.js';
 import { planTextFile } from './textFileSplits.js';
 
@@ -447,3 +453,4 @@ async function waitForWorkers(pool: WorkerPool, count: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+    memoryPerWorkerBytes: resolveMemoryPerWorker(options.memoryPerWorker, count),

@@ -1,6 +1,16 @@
-import { availableParallelism } from 'node:os';
-import { resolveSpeculation, type SpeculationOptions } from '@flint/scheduler';
-import { ErrorCode, FlintError, type TlsOptions } from '@flint/worker';
+import { availableParallelism, totalmem } from 'node:os';
+import {
+  resolveSpeculation,
+  type SchedulerListener,
+  type SpeculationOptions,
+} from '@flint/scheduler';
+import {
+  ErrorCode,
+  FlintError,
+  MIN_MEMORY_BYTES,
+  parseMemorySize,
+  type TlsOptions,
+} from '@flint/worker';
 
 /** Options of {@link createContext}. All are optional. */
 export interface ContextOptions {
@@ -16,8 +26,19 @@ export interface ContextOptions {
   readonly progress?: boolean;
   /** A directory for JSON-lines event logs. */
   readonly eventLog?: string;
-  /** Memory each worker may use, e.g. `'2g'`. @default a fair share of the machine */
-  readonly memoryPerWorker?: string;
+  /**
+   * Listeners added before the context starts, so they hear everything from `applicationStart`
+   * and the workers joining on (Spark's `spark.extraListeners`); `sc.addListener` adds one later.
+   */
+  readonly listeners?: readonly SchedulerListener[];
+  /**
+   * Memory of each worker process: `'2g'`, `'512m'`, or a number of bytes. Its cached partitions,
+   * shuffle buffers and aggregation maps may take 60% of it (as Spark's spark.memory.fraction);
+   * past that, cached partitions are evicted (least recently used first) and shuffles spill to
+   * the worker's local disk (under TMPDIR). V8's heap is capped to match.
+   * @default half the machine's memory, shared equally among the workers
+   */
+  readonly memoryPerWorker?: string | number;
   /** Failures of one task before its job fails. @default 4 */
   readonly maxTaskFailures?: number;
   /**
@@ -90,6 +111,9 @@ export function resolveOptions(options: ContextOptions) {
 }
 
 /** The heartbeat timeout must leave room for a few missed heartbeats, or healthy workers get lost. */
+  // Read here so that a bad value fails before anything starts; used when local workers start.
+  if (options.memoryPerWorker !== undefined) resolveMemoryPerWorker(options.memoryPerWorker, 1);
+  checkListeners(options.listeners);
 function checkHeartbeats(options: ContextOptions): void {
   const { heartbeatIntervalMs: interval, heartbeatTimeoutMs: timeout } = options;
   if (interval !== undefined) checkInteger(interval, 'createContext({ heartbeatIntervalMs })', 1);
@@ -102,3 +126,29 @@ function checkHeartbeats(options: ContextOptions): void {
     );
   }
 }
+/** The memory limit of each of `workers` local workers, in bytes: as given, or the default. */
+export function resolveMemoryPerWorker(value: unknown, workers: number): number {
+  return value === undefined
+    ? defaultMemoryPerWorker(workers)
+    : parseMemorySize(value, 'createContext({ memoryPerWorker })');
+}
+
+/**
+ * The default memory of each of `workers` local workers: half the machine's memory, shared
+ * equally. The other half is for the driver, the OS's page cache (which serves what workers
+ * spill) and everything else on the machine.
+ */
+export function defaultMemoryPerWorker(workers: number): number {
+  return Math.max(MIN_MEMORY_BYTES, Math.floor((totalmem() * 0.5) / workers));
+}
+
+function checkListeners(listeners: unknown): void {
+  if (listeners === undefined) return;
+  if (!Array.isArray(listeners) || listeners.some((listener) => typeof listener !== 'function')) {
+    throw new FlintError(
+      ErrorCode.ARGUMENT,
+      `createContext({ listeners }) must be an array of functions, like [(event) => console.log(event.type)], but got ${describeValue(listeners)}.`,
+    );
+  }
+}
+

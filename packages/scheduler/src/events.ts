@@ -133,6 +133,8 @@ export type SchedulerEvent =
         readonly recordsWritten: number;
         readonly shuffleBytesWritten: number;
         readonly shuffleBytesRead: number;
+        /** Bytes spilled to the worker's disk past its memory limit. */
+        readonly spilledBytes?: number;
       };
     }
   | {

@@ -10,7 +10,12 @@
  * restarted forever.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { flintCommandArgs, type TlsOptions, tlsEnvironment } from '@flint/worker';
+import {
+  flintCommandArgs,
+  type TlsOptions,
+  tlsEnvironment,
+  workerNodeOptions,
+} from '@flint/worker';
 import type { WorkerPool } from './workerPool.js';
 
 export interface LocalClusterOptions {
@@ -30,6 +35,8 @@ export interface LocalClusterOptions {
   readonly replaceLostWorkers?: boolean;
   /** TLS for the workers' block servers and connections, handed over in their environment. */
   readonly tls?: TlsOptions;
+  /** Each worker's memory limit in bytes (`flint worker --memory`). @default the worker's own */
+  readonly memoryPerWorkerBytes?: number;
 }
 
 /** After this many failed starts in a row, the cluster stops replacing workers. */
@@ -108,8 +115,10 @@ export class LocalCluster {
 
   #spawnWorker(): ChildProcess {
     const { driverUrl, secret, coresPerWorker = 1, heartbeatIntervalMs, pool } = this.options;
+    const { memoryPerWorkerBytes: memory } = this.options;
     const networkTimeoutMs = this.options.networkTimeoutMs ?? pool?.heartbeatTimeoutMs;
     const args = [
+      ...(memory === undefined ? [] : workerNodeOptions(memory)),
       ...flintCommandArgs(),
       'worker',
       '--driver',
@@ -120,6 +129,7 @@ export class LocalCluster {
     if (heartbeatIntervalMs !== undefined)
       args.push('--heartbeat-interval', String(heartbeatIntervalMs));
     if (networkTimeoutMs !== undefined) args.push('--network-timeout', String(networkTimeoutMs));
+    if (memory !== undefined) args.push('--memory', String(memory));
     const child = spawn(process.execPath, args, {
       env: { ...process.env, FLINT_SECRET: secret, ...tlsEnvironment(this.options.tls) },
       stdio: ['ignore', 'inherit', 'inherit'],

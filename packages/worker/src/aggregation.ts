@@ -1,10 +1,9 @@
 /**
  * Combining values by key, as Spark's Aggregator does, wherever it happens: on the map side of a
- * shuffle, on the reduce side, or within a partition that is already partitioned by key.
+ * shuffle, on the reduce side, or within a partition that is already partitioned by key (the
+ * maps that hold the combiners are in `shuffle/shuffleWriter.ts` and `spill/`).
  */
-import { KeyMap } from './keys.js';
 import type { TaskRuntime } from './pipeline.js';
-import { assertPair } from './recordSink.js';
 import type { AggregatorSpec } from './taskSpec.js';
 
 /** An aggregator's three functions, compiled. */
@@ -34,35 +33,4 @@ export function compileAggregator(
     };
   }
   return { createCombiner: runtime.fn(createCombiner) as Fn1, mergeValue, mergeCombiners };
-}
-
-/** Combines `[key, value]` records by key, in order of first appearance. */
-export function combineValuesByKey(
-  records: Iterable<unknown>,
-  aggregator: Aggregator,
-  operation: string,
-): KeyMap<unknown> {
-  const combined = new KeyMap<unknown>();
-  for (const record of records) {
-    assertPair(record, operation);
-    const [key, value] = record;
-    combined.set(
-      key,
-      combined.has(key)
-        ? aggregator.mergeValue(combined.get(key), value)
-        : aggregator.createCombiner(value),
-    );
-  }
-  return combined;
-}
-
-/** Merges `[key, combiner]` records by key. */
-export function mergeCombinersByKey(
-  records: Iterable<[unknown, unknown]>,
-  aggregator: Aggregator,
-  into: KeyMap<unknown>,
-): void {
-  for (const [key, combiner] of records) {
-    into.set(key, into.has(key) ? aggregator.mergeCombiners(into.get(key), combiner) : combiner);
-  }
 }

@@ -9,6 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Executor } from './executor.js';
+import { parseMemorySize } from './memorySize.js';
 import { checkBind, DEFAULT_HOST, readSecret } from './security/bindPolicy.js';
 import { readTlsOptions, type TlsOptions } from './security/tls.js';
 
@@ -16,12 +17,17 @@ const USAGE = `Usage: flint <command> [options]
 
 Commands:
   worker --driver ws://HOST:PORT [--cores N] [--host H] [--advertise-host H]
+         [--memory SIZE] [--work-dir DIR]
          [--heartbeat-interval MS] [--network-timeout MS] [--secret-file FILE]
          [--tls-cert FILE --tls-key FILE] [--tls-ca FILE]
         Join a driver as a worker. The shared secret is read from --secret-file FILE,
         FLINT_SECRET_FILE or FLINT_SECRET. The block server listens on 127.0.0.1 unless
         --host says otherwise. With --tls-cert and --tls-key it serves wss://; --tls-ca is
         the CA that the driver's and the other workers' certificates must chain to.
+        --memory SIZE (4g, 512m or bytes; default 1g, as Spark's executors) is what the
+        worker's blocks and tasks may hold in memory; past it, cached partitions are
+        evicted and shuffle data spills to a directory of its own under --work-dir DIR
+        (default: the system's temp directory), removed when the worker exits.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -43,6 +49,8 @@ async function main(argv: string[]): Promise<number> {
       'advertise-host': { type: 'string' },
       'heartbeat-interval': { type: 'string' },
       'network-timeout': { type: 'string' },
+      memory: { type: 'string' },
+      'work-dir': { type: 'string' },
       'secret-file': { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
@@ -61,7 +69,10 @@ async function main(argv: string[]): Promise<number> {
   const host = values.host ?? DEFAULT_HOST;
   let secret: string;
   let tls: TlsOptions | undefined;
+  let memoryBytes: number | undefined;
   try {
+    if (values.memory !== undefined)
+      memoryBytes = parseMemorySize(values.memory, 'flint worker --memory');
     secret = checkBind(host, readSecret(process.env, values['secret-file']), 'flint worker');
     const files = { cert: values['tls-cert'], key: values['tls-key'], ca: values['tls-ca'] };
     tls = readTlsOptions(files, process.env);
@@ -91,6 +102,8 @@ async function main(argv: string[]): Promise<number> {
     cores: numbers.cores ?? 1,
     host,
     ...(tls === undefined ? {} : { tls }),
+    ...(memoryBytes === undefined ? {} : { memoryBytes }),
+    ...(values['work-dir'] ? { workDir: values['work-dir'] } : {}),
     ...(values['advertise-host'] ? { advertiseHost: values['advertise-host'] } : {}),
     ...(numbers['heartbeat-interval']
       ? { heartbeatIntervalMs: numbers['heartbeat-interval'] }

@@ -13,6 +13,8 @@ import { BlockManager } from './blockManager.js';
 import { ModuleLoader } from './closure/moduleLoader.js';
 import { closeForViolation, connectToListener, frameBytes, send } from './connection.js';
 import { serializeError } from './errors.js';
+import { MEMORY_FRACTION } from './memoryManager.js';
+import { DEFAULT_WORKER_MEMORY_BYTES } from './memorySize.js';
 import { type DriverToWorkerMessage, decodeMessage, type Message } from './protocol.js';
 import type { TlsOptions } from './security/tls.js';
 import { WorkerSharedVariables } from './sharedVariables.js';
@@ -47,12 +49,22 @@ export interface ExecutorOptions {
    * the peers' certificates.
    */
   readonly tls?: TlsOptions;
+  /**
+   * The worker's memory, in bytes: 60% of it (MEMORY_FRACTION) is what its blocks and running
+   * tasks may account for; past that, cached partitions are evicted and shuffle data and
+   * aggregations spill to disk. Start the process with `workerNodeOptions(memoryBytes)` so that
+   * V8's heap is sized to match. @default 1 GiB
+   */
+  readonly memoryBytes?: number;
+  /** Where the worker's spill directory is created. @default os.tmpdir() */
+  readonly workDir?: string;
 }
 
 export class Executor {
   readonly #blockManager: BlockManager;
   readonly #stages = new Map<string, StageRuntime>();
   readonly #sharedVariables = new WorkerSharedVariables();
+  readonly #moduleLoader = new ModuleLoader();
   readonly #running = new Map<number, TaskControl>();
   readonly #socket: WebSocket;
   readonly #blockServer: BlockServer;
@@ -64,7 +76,6 @@ export class Executor {
   readonly workerId: string;
 
   private constructor(
-  readonly #moduleLoader = new ModuleLoader();
     socket: WebSocket,
     workerId: string,
     blockManager: BlockManager,
@@ -104,7 +115,11 @@ export class Executor {
   /** Starts the block server, then joins the driver. */
   static async start(options: ExecutorOptions): Promise<Executor> {
     const host = options.host ?? '127.0.0.1';
-    const blockManager = new BlockManager();
+    const memoryBytes = options.memoryBytes ?? DEFAULT_WORKER_MEMORY_BYTES;
+    const blockManager = new BlockManager({
+      memoryBytes: Math.floor(memoryBytes * MEMORY_FRACTION),
+      ...(options.workDir === undefined ? {} : { workDir: options.workDir }),
+    });
     const blockServer = await BlockServer.start(
       blockManager,
       options.secret,
@@ -178,6 +193,7 @@ export class Executor {
         this.#stages.set(
           message.stage.stageKey,
           new StageRuntime(message.stage, {
+            modules: this.#moduleLoader.modules,
             sharedVariable: (ref) => this.#sharedVariables.resolve(ref),
           }),
         );
@@ -193,7 +209,6 @@ export class Executor {
       case 'forgetStage':
         this.#stages.delete(message.stageKey);
         break;
-            modules: this.#moduleLoader.modules,
       case 'removeShuffle':
         this.#blockManager.removeShuffle(message.shuffleId);
         break;
@@ -222,23 +237,26 @@ export class Executor {
     try {
       if (!stage)
         throw new Error(`Stage ${task.stageKey} was not defined on this worker before its task.`);
+      // The modules its functions use load once per stage, before any of them is compiled.
+      await this.#moduleLoader.prepare(stage.spec);
       const { result: outcome, updates } = await this.#sharedVariables.track(() =>
         runTask(task, stage, this.#blockManager, this.#fetcher, control),
       );
       // A kill that arrived after the task's last yield still wins: a killed task stores nothing.
-      if (control.killed) throw new TaskKilledError(task.taskId);
-      const { metrics, mapBlocks } = outcome;
+      if (control.killed) {
+        if (outcome.mapOutput) this.#blockManager.discardMapOutput(outcome.mapOutput);
+        throw new TaskKilledError(task.taskId);
+      }
+      const { metrics, mapOutput } = outcome;
       const result =
         updates.size > 0 ? { ...outcome.result, accumulatorUpdates: [...updates] } : outcome.result;
-      if (mapBlocks && stage.spec.output.kind === 'shuffleWrite') {
-        this.#blockManager.putMapOutput(stage.spec.output.shuffleId, task.partition, mapBlocks);
+      if (mapOutput && stage.spec.output.kind === 'shuffleWrite') {
+        this.#blockManager.putMapOutput(stage.spec.output.shuffleId, task.partition, mapOutput);
       }
       send(this.#socket, { type: 'taskFinished', taskId: task.taskId, result, metrics });
     } catch (error) {
       const fetchFailure =
         error instanceof FetchFailedError
-      // The modules its functions use load once per stage, before any of them is compiled.
-      await this.#moduleLoader.prepare(stage.spec);
           ? { shuffleId: error.shuffleId, mapIndex: error.mapIndex, address: error.address }
           : undefined;
       send(this.#socket, {

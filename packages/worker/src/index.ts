@@ -33,6 +33,13 @@ export type { ExecutorOptions } from './executor.js';
 export { Executor } from './executor.js';
 export { canonicalKey, hashKey, KeyMap } from './keys.js';
 export { flintCommandArgs } from './launch.js';
+export {
+  DEFAULT_WORKER_MEMORY_BYTES,
+  formatMemorySize,
+  MIN_MEMORY_BYTES,
+  parseMemorySize,
+  workerNodeOptions,
+} from './memorySize.js';
 export { parentPartitions } from './narrowDependencies.js';
 export { compareValues } from './ordering.js';
 export type {

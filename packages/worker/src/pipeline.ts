@@ -3,13 +3,14 @@
  * a narrow chain never materialises a partition between operators. Shuffle inputs are fetched
  * before evaluation starts (see `shuffle/shuffleReader.ts`), so evaluation itself is synchronous.
  */
-import { combineValuesByKey, compileAggregator } from './aggregation.js';
+import { type Aggregator, compileAggregator } from './aggregation.js';
 import type { BlockManager } from './blockManager.js';
 import type { FunctionSpec } from './closure/functionSpec.js';
 import { ErrorCode, FlintError } from './errors.js';
-import { KeyMap } from './keys.js';
 import { parentPartitions } from './narrowDependencies.js';
 import { assertPair } from './recordSink.js';
+import { ExternalAppendOnlyMap } from './spill/externalAppendOnlyMap.js';
+import type { TaskMemoryManager } from './taskMemoryManager.js';
 import type { PipelineNode } from './taskSpec.js';
 import { readSplitLines } from './textFileReader.js';
 
@@ -20,6 +21,8 @@ export interface TaskRuntime {
   readonly attempt: number;
   readonly inputs: Readonly<Record<string, readonly unknown[]>> | undefined;
   readonly blockManager: BlockManager;
+  /** The task's share of the worker's memory and disk (for what spills). */
+  readonly task: TaskMemoryManager;
   /** The compiled form of a shipped function (compiled once per stage). */
   fn(spec: FunctionSpec): (...args: never[]) => unknown;
   /** Records of a shuffle-read node's partition, fetched and aggregated before evaluation. */
@@ -39,10 +42,9 @@ export function computePartition(
     const cached = runtime.blockManager.getCached(node.id, partition);
     if (cached) return cached;
     // As Spark does, a cached partition is computed whole and stored before it is read, even
-    // when the reader (take) stops early.
-    const records = Array.from(syncRecords(computeUncached(node, partition, runtime)));
-    runtime.blockManager.putCached(node.id, partition, records);
-    return records;
+    // when the reader (take) stops early; one that does not fit is read without being stored.
+    const records = syncRecords(computeUncached(node, partition, runtime));
+    return runtime.blockManager.cachePartition(node.id, partition, records);
   }
   return computeUncached(node, partition, runtime);
 }
@@ -100,8 +102,15 @@ function computeUncached(
       return [accumulator];
     }
     case 'combineByKey': {
-      const aggregator = compileAggregator(op.aggregator, runtime);
-      return combineValuesByKey(syncRecords(parent()), aggregator, 'A keyed operation').entries();
+      const combined = new ExternalAppendOnlyMap(
+        compileAggregator(op.aggregator, runtime),
+        runtime.task,
+      );
+      for (const record of syncRecords(parent())) {
+        assertPair(record, 'A keyed operation');
+        combined.insert(record[0], record[1]);
+      }
+      return combined;
     }
     case 'union':
     case 'coalesce':
@@ -127,7 +136,10 @@ function computeMultiParent(
     case 'zip':
       return zipRecords(readParent(0, partition), readParent(1, partition), partition);
     case 'cogroup':
-      return cogroupRecords(node.parents.map((_, index) => readParent(index, partition)));
+      return cogroupRecords(
+        node.parents.map((_, index) => readParent(index, partition)),
+        runtime.task,
+      );
     case 'cartesian': {
       const [[left = 0] = [], [right = 0] = []] = reads;
       return cartesianRecords(readParent(0, left), () => readParent(1, right));
@@ -206,21 +218,43 @@ function unequalZip(partition: number): FlintError {
   );
 }
 
-/** `[key, [values of parent 0, values of parent 1, ...]]` for every key of any parent. */
-function cogroupRecords(parents: readonly Iterable<unknown>[]): Iterable<unknown> {
-  const groups = new KeyMap<unknown[][]>();
+/**
+ * `[key, [values of parent 0, values of parent 1, ...]]` for every key of any parent, combined
+ * as Spark's CoGroupedRDD does, in a map that spills: each value arrives as `[parent, value]`.
+ */
+function cogroupRecords(
+  parents: readonly Iterable<unknown>[],
+  task: TaskMemoryManager,
+): Iterable<unknown> {
+  const width = parents.length;
+  const aggregator: Aggregator = {
+    createCombiner(tagged) {
+      const [index, value] = tagged as [number, unknown];
+      const group: unknown[][] = Array.from({ length: width }, () => []);
+      (group[index] as unknown[]).push(value);
+      return group;
+    },
+    mergeValue(group, tagged) {
+      const [index, value] = tagged as [number, unknown];
+      ((group as unknown[][])[index] as unknown[]).push(value);
+      return group;
+    },
+    mergeCombiners(a, b) {
+      (b as unknown[][]).forEach((values, index) => {
+        const into = (a as unknown[][])[index] as unknown[];
+        for (const value of values) into.push(value);
+      });
+      return a;
+    },
+  };
+  const groups = new ExternalAppendOnlyMap(aggregator, task);
   parents.forEach((records, index) => {
     for (const record of syncRecords(records)) {
       assertPair(record, 'cogroup() and the joins');
-      let group = groups.get(record[0]);
-      if (!group) {
-        group = parents.map(() => []);
-        groups.set(record[0], group);
-      }
-      (group[index] as unknown[]).push(record[1]);
+      groups.insert(record[0], [index, record[1]]);
     }
   });
-  return groups.entries();
+  return groups;
 }
 
 function* cartesianRecords(left: Iterable<unknown>, right: () => Iterable<unknown>) {

@@ -164,6 +164,10 @@ export interface FetchBlocksMessage {
   readonly mapIndices: readonly number[];
 }
 
+/**
+ * A piece of a shuffle block: whole frames of records (see recordFrames.ts). A large block comes
+ * as several pieces for the same map index, in order; the block is their concatenation.
+ */
 export interface BlockDataMessage {
   readonly type: 'blockData';
   readonly requestId: number;
@@ -704,11 +708,12 @@ function taskMetrics(metrics: unknown): Problem {
     isAmount(metrics.recordsRead) &&
     isAmount(metrics.recordsWritten) &&
     isAmount(metrics.shuffleBytesWritten) &&
-    isAmount(metrics.shuffleBytesRead)
+    isAmount(metrics.shuffleBytesRead) &&
+    (metrics.spilledBytes === undefined || isAmount(metrics.spilledBytes))
   ) {
     return undefined;
   }
-  return 'metrics must hold five non-negative numbers';
+  return 'metrics must hold five non-negative numbers (and spilledBytes, if any, one too)';
 }
 
 function serializedError(error: unknown): Problem {

@@ -5,7 +5,7 @@
  * driver (heartbeats, kills) and serving blocks to peers while it computes.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { BlockManager } from './blockManager.js';
+import { type BlockManager, type MapOutputData, mapOutputSizes } from './blockManager.js';
 import { type CompileContext, compileFunction } from './closure/compileFunction.js';
 import type { FunctionSpec } from './closure/functionSpec.js';
 import { ErrorCode, FlintError } from './errors.js';
@@ -19,6 +19,7 @@ import {
   shuffleReadsOf,
 } from './shuffle/shuffleReader.js';
 import { createShuffleSink } from './shuffle/shuffleWriter.js';
+import { TaskMemoryManager } from './taskMemoryManager.js';
 import type {
   PipelineNode,
   StageSpec,
@@ -84,28 +85,56 @@ export class TaskKilledError extends FlintError {
   }
 }
 
-/** Runs a task to its result. Throws what the user's code threw, or a FetchFailedError. */
+/** What a task produced: its result, its metrics, and for a map task the output to store. */
+export interface TaskOutcome {
+  readonly result: TaskResult;
+  readonly metrics: TaskMetrics;
+  readonly mapOutput?: MapOutputData;
+}
+
+/**
+ * Runs a task to its result. Throws what the user's code threw, or a FetchFailedError. Whatever
+ * it held of the worker's memory and disk while it ran is freed when it ends.
+ */
 export async function runTask(
   task: TaskDescription,
   stage: StageRuntime,
   blockManager: BlockManager,
   fetcher: BlockFetcher,
   control: TaskControl,
-): Promise<{ result: TaskResult; metrics: TaskMetrics; mapBlocks?: Uint8Array[] }> {
+): Promise<TaskOutcome> {
+  const memory = new TaskMemoryManager(task.taskId, blockManager);
+  try {
+    return await runTaskWith(memory, task, stage, blockManager, fetcher, control);
+  } finally {
+    memory.close();
+  }
+}
+
+async function runTaskWith(
+  memory: TaskMemoryManager,
+  task: TaskDescription,
+  stage: StageRuntime,
+  blockManager: BlockManager,
+  fetcher: BlockFetcher,
+  control: TaskControl,
+): Promise<TaskOutcome> {
   const started = performance.now();
-  const shuffleInputs = new Map<string, unknown[]>();
+  const shuffleInputs = new Map<string, Iterable<unknown>>();
   const runtime: TaskRuntime = {
     partition: task.partition,
     attempt: task.attempt,
     inputs: task.inputs,
     blockManager,
+    task: memory,
     fn: (spec) => stage.fn(spec),
     shuffleRecords: (node, partition) => shuffleInputs.get(`${node.id}:${partition}`) ?? [],
   };
   const { root, output } = stage.spec;
   let shuffleBytesRead = 0;
+  // Pinned, so that no block stored while this task runs evicts what it found cached.
   const isCached = (node: { id: number }, partition: number) =>
-    blockManager.getCached(node.id, partition) !== undefined;
+    memory.pinCached(node.id, partition);
   for (const [node, partition] of shuffleReadsOf(root, task.partition, isCached)) {
     if (node.op.kind !== 'shuffleRead') continue;
     const { records, bytesRead } = await control.orKilled(
@@ -128,6 +157,7 @@ export async function runTask(
     recordsWritten,
     shuffleBytesWritten,
     shuffleBytesRead,
+    spilledBytes: memory.spilledBytes,
   });
 
   const drainInto = (sink: RecordSink<unknown>) =>
@@ -135,13 +165,13 @@ export async function runTask(
   if (output.kind === 'shuffleWrite') {
     const sink = createShuffleSink(output, runtime);
     const recordsRead = await drainInto(sink);
-    const { blocks, recordsWritten } = sink.finish();
-    const sizes = blocks.map((block) => block.byteLength);
+    const { output: mapOutput, recordsWritten } = sink.finish();
+    const sizes = mapOutputSizes(mapOutput);
     const bytes = sizes.reduce((sum, size) => sum + size, 0);
     return {
       result: { kind: 'mapStatus', sizes },
       metrics: metricsOf(recordsRead, recordsWritten, bytes),
-      mapBlocks: blocks,
+      mapOutput,
     };
   }
   const { result } = output;

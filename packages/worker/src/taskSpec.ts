@@ -197,4 +197,9 @@ export interface TaskMetrics {
   readonly recordsWritten: number;
   readonly shuffleBytesWritten: number;
   readonly shuffleBytesRead: number;
+  /**
+   * Bytes the task wrote to its worker's disk because its memory limit was reached: spilled
+   * runs of buffers, aggregation maps and sorts, and fetched blocks. Absent from older workers.
+   */
+  readonly spilledBytes?: number;
 }

@@ -12,16 +12,18 @@ import { connectToListener, frameBytes, send } from '../connection.js';
 import { decodeMessage } from '../protocol.js';
 import type { TlsOptions } from '../security/tls.js';
 import { FetchFailedError } from './fetchFailedError.js';
-import type { BlockFetcher } from './shuffleReader.js';
+import type { BlockFetcher, BlockPieceSink } from './shuffleReader.js';
 
 interface PendingRequest {
   readonly address: string;
-  readonly blocks: Map<number, Uint8Array>;
+  /** Map outputs of which a piece arrived. */
+  readonly received: Set<number>;
+  readonly onPiece: BlockPieceSink;
   readonly shuffleId: number;
   readonly mapIndices: readonly number[];
   /** Restarted by every frame of the answer: only silence times out, not a large answer. */
   readonly timer: NodeJS.Timeout;
-  resolve(blocks: Map<number, Uint8Array>): void;
+  resolve(): void;
   reject(error: Error): void;
 }
 
@@ -46,8 +48,21 @@ export class PeerBlockFetcher implements BlockFetcher {
     private readonly tls?: TlsOptions,
   ) {}
 
-  async fetch(address: string, shuffleId: number, reduceId: number, mapIndices: readonly number[]) {
-    if (address === this.ownAddress) return this.#fetchLocal(shuffleId, reduceId, mapIndices);
+  /**
+   * Fetches one reduce partition's blocks of `mapIndices` from the worker at `address`. A block
+   * may arrive in several pieces (whole frames each), handed to `onPiece` in order.
+   */
+  async fetch(
+    address: string,
+    shuffleId: number,
+    reduceId: number,
+    mapIndices: readonly number[],
+    onPiece: BlockPieceSink,
+  ): Promise<void> {
+    if (address === this.ownAddress) {
+      this.#fetchLocal(shuffleId, reduceId, mapIndices, onPiece);
+      return;
+    }
     const firstMap = mapIndices[0] ?? 0;
     if (address === '')
       throw new FetchFailedError(shuffleId, firstMap, address, 'its location is unknown');
@@ -64,7 +79,7 @@ export class PeerBlockFetcher implements BlockFetcher {
       throw new FetchFailedError(shuffleId, firstMap, address, 'the connection closed');
     }
     const requestId = this.#nextRequestId++;
-    return new Promise<Map<number, Uint8Array>>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         const silence = `no answer within ${this.timeoutMs / 1000} s`;
         this.#fail(requestId, new FetchFailedError(shuffleId, firstMap, address, silence));
@@ -74,7 +89,8 @@ export class PeerBlockFetcher implements BlockFetcher {
       timer.unref();
       this.#pending.set(requestId, {
         address,
-        blocks: new Map(),
+        received: new Set(),
+        onPiece,
         shuffleId,
         mapIndices,
         timer,
@@ -93,15 +109,18 @@ export class PeerBlockFetcher implements BlockFetcher {
     this.#connections.clear();
   }
 
-  #fetchLocal(shuffleId: number, reduceId: number, mapIndices: readonly number[]) {
-    const blocks = new Map<number, Uint8Array>();
+  #fetchLocal(
+    shuffleId: number,
+    reduceId: number,
+    mapIndices: readonly number[],
+    onPiece: BlockPieceSink,
+  ): void {
     for (const mapIndex of mapIndices) {
-      const block = this.blockManager.getShuffleBlock(shuffleId, mapIndex, reduceId);
-      if (!block)
+      const pieces = this.blockManager.getShuffleBlock(shuffleId, mapIndex, reduceId);
+      if (!pieces)
         throw new FetchFailedError(shuffleId, mapIndex, this.ownAddress, 'the block is gone');
-      blocks.set(mapIndex, block);
+      for (const piece of pieces) onPiece(mapIndex, piece, true);
     }
-    return Promise.resolve(blocks);
   }
 
   #connection(address: string): Connection {
@@ -157,8 +176,16 @@ export class PeerBlockFetcher implements BlockFetcher {
     const request = this.#pending.get(message.requestId);
     if (!request) return;
     if (message.type === 'blockData') {
-      request.blocks.set(message.mapIndex, message.data);
+      request.received.add(message.mapIndex);
       request.timer.refresh();
+      try {
+        request.onPiece(message.mapIndex, message.data, false);
+      } catch (error) {
+        // The piece could not be kept (the local disk is full): the task fails with that reason.
+        clearTimeout(request.timer);
+        this.#pending.delete(message.requestId);
+        request.reject(error as Error);
+      }
     } else if (message.type === 'blocksMissing') {
       this.#fail(
         message.requestId,
@@ -167,7 +194,7 @@ export class PeerBlockFetcher implements BlockFetcher {
     } else {
       clearTimeout(request.timer);
       this.#pending.delete(message.requestId);
-      request.resolve(request.blocks);
+      request.resolve();
     }
   }
 
@@ -175,7 +202,7 @@ export class PeerBlockFetcher implements BlockFetcher {
     this.#forget(address, socket);
     for (const [id, request] of this.#pending) {
       if (request.address !== address) continue;
-      const missing = request.mapIndices.find((mapIndex) => !request.blocks.has(mapIndex)) ?? 0;
+      const missing = request.mapIndices.find((mapIndex) => !request.received.has(mapIndex)) ?? 0;
       this.#fail(
         id,
         new FetchFailedError(request.shuffleId, missing, address, 'the connection closed'),

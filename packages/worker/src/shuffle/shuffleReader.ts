@@ -2,16 +2,39 @@
  * The reduce side of a shuffle: fetch this partition's block from every map output (in parallel,
  * straight from the workers that hold them), then combine values by key, in map-partition order,
  * and sort by key when the stage asks for it.
+ *
+ * Memory: fetched bytes are kept while the task's execution memory allows and written to the
+ * task's spill file past it; this worker's own blocks are read where they are (its memory, or its
+ * disk). Combining goes through an ExternalAppendOnlyMap and sorting through an ExternalSorter,
+ * which spill past the task's memory and merge on read, so a partition larger than memory is
+ * streamed, never held whole.
  */
-import { combineValuesByKey, compileAggregator, mergeCombinersByKey } from '../aggregation.js';
-import { decodeRecords } from '../codec.js';
-import { KeyMap } from '../keys.js';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { compileAggregator } from '../aggregation.js';
+import { ErrorCode, FlintError } from '../errors.js';
 import { parentPartitions } from '../narrowDependencies.js';
 import { compareValues } from '../ordering.js';
 import type { TaskRuntime } from '../pipeline.js';
-import type { KeyOrdering, PipelineNode } from '../taskSpec.js';
+import {
+  type FrameData,
+  type FrameFileWriter,
+  frameDataLength,
+  isFileSegment,
+  recordsOf,
+} from '../recordFrames.js';
+import { assertPair } from '../recordSink.js';
+import { ExternalAppendOnlyMap } from '../spill/externalAppendOnlyMap.js';
+import { ExternalSorter } from '../spill/externalSorter.js';
+import type { TaskMemoryManager } from '../taskMemoryManager.js';
+import type { PipelineNode } from '../taskSpec.js';
 
 type ShuffleRead = Extract<PipelineNode['op'], { kind: 'shuffleRead' }>;
+
+/**
+ * Receives the pieces of fetched blocks, in order per map output. `isLocal` pieces are this
+ * worker's own blocks (already counted in its storage memory); the others were received.
+ */
+export type BlockPieceSink = (mapIndex: number, piece: FrameData, isLocal: boolean) => void;
 
 /** Fetches blocks of one reduce partition from one worker, by map index. */
 export interface BlockFetcher {
@@ -20,7 +43,8 @@ export interface BlockFetcher {
     shuffleId: number,
     reduceId: number,
     mapIndices: readonly number[],
-  ): Promise<Map<number, Uint8Array>>;
+    onPiece: BlockPieceSink,
+  ): Promise<void>;
 }
 
 /** The shuffle reads a partition of `root` depends on, as [node, reduce partition] pairs. */
@@ -45,13 +69,16 @@ export function shuffleReadsOf(
   return reads;
 }
 
-/** Fetches and combines one reduce partition of a shuffle. Returns its records and bytes read. */
+/**
+ * Fetches and combines one reduce partition of a shuffle. Returns its records (which may be read
+ * more than once) and the bytes fetched.
+ */
 export async function readShufflePartition(
   op: ShuffleRead,
   reduceId: number,
   fetcher: BlockFetcher,
   runtime: TaskRuntime,
-): Promise<{ records: unknown[]; bytesRead: number }> {
+): Promise<{ records: Iterable<unknown>; bytesRead: number }> {
   const byAddress = new Map<string, number[]>();
   op.locations.addresses.forEach((address, mapIndex) => {
     if ((op.locations.sizes[mapIndex]?.[reduceId] ?? 0) === 0) return;
@@ -59,45 +86,148 @@ export async function readShufflePartition(
     if (maps) maps.push(mapIndex);
     else byAddress.set(address, [mapIndex]);
   });
-  const fetched = await Promise.all(
-    [...byAddress].map(([address, maps]) => fetcher.fetch(address, op.shuffleId, reduceId, maps)),
-  );
-  const blocks = new Map<number, Uint8Array>();
-  for (const result of fetched) for (const [mapIndex, block] of result) blocks.set(mapIndex, block);
-  let bytesRead = 0;
-  const ordered: unknown[][] = [];
-  for (let mapIndex = 0; mapIndex < op.locations.addresses.length; mapIndex++) {
-    const block = blocks.get(mapIndex);
-    if (!block || block.byteLength === 0) continue;
-    bytesRead += block.byteLength;
-    ordered.push(decodeRecords(block));
+  const fetched = new FetchedBlocks(runtime.task);
+  try {
+    await Promise.all(
+      [...byAddress].map(([address, maps]) =>
+        fetcher.fetch(address, op.shuffleId, reduceId, maps, (mapIndex, piece, isLocal) =>
+          fetched.add(mapIndex, piece, isLocal),
+        ),
+      ),
+    );
+  } finally {
+    fetched.endWrites();
   }
-  let records = op.aggregator ? aggregate(op, ordered, runtime) : ordered.flat();
-  if (op.keyOrdering) records = sortByKey(records as [unknown, unknown][], op.keyOrdering, runtime);
-  return { records, bytesRead };
+  const input = fetched.inMapOrder(op.locations.addresses.length);
+  let records: Iterable<unknown> = input;
+  if (op.aggregator) {
+    records = await aggregate(op, input, runtime);
+    fetched.release();
+  }
+  if (op.keyOrdering) {
+    const sign = op.keyOrdering.ascending ? 1 : -1;
+    const keyFn = op.keyOrdering.keyFn
+      ? (runtime.fn(op.keyOrdering.keyFn) as (key: unknown) => unknown)
+      : undefined;
+    const sortKeyOf = keyFn
+      ? (record: unknown) => keyFn((record as [unknown, unknown])[0])
+      : (record: unknown) => (record as [unknown, unknown])[0];
+    const sorter = new ExternalSorter(
+      runtime.task,
+      sortKeyOf,
+      (a, b) => sign * compareValues(a, b),
+    );
+    await eachRecord(records, runtime.task, (record) => sorter.insert(record));
+    fetched.release();
+    records = sorter;
+  }
+  return { records, bytesRead: fetched.bytes };
 }
 
-function aggregate(op: ShuffleRead, blocks: readonly unknown[][], runtime: TaskRuntime): unknown[] {
-  if (!op.aggregator) return blocks.flat();
-  const aggregator = compileAggregator(op.aggregator, runtime);
-  if (!op.mapSideCombined)
-    return Array.from(combineValuesByKey(blocks.flat(), aggregator, 'A shuffle').entries());
-  const combined = new KeyMap<unknown>();
-  for (const block of blocks)
-    mergeCombinersByKey(block as [unknown, unknown][], aggregator, combined);
-  return Array.from(combined.entries());
-}
-
-function sortByKey(
-  records: [unknown, unknown][],
-  ordering: KeyOrdering,
+async function aggregate(
+  op: ShuffleRead,
+  input: Iterable<unknown>,
   runtime: TaskRuntime,
-): unknown[] {
-  const sign = ordering.ascending ? 1 : -1;
-  // Array.prototype.sort is stable, so equal keys keep their map-partition order.
-  if (!ordering.keyFn) return records.sort((a, b) => sign * compareValues(a[0], b[0]));
-  const keyFn = runtime.fn(ordering.keyFn) as (key: unknown) => unknown;
-  const keyed = records.map((record) => ({ sortKey: keyFn(record[0]), record }));
-  keyed.sort((a, b) => sign * compareValues(a.sortKey, b.sortKey));
-  return keyed.map(({ record }) => record);
+): Promise<Iterable<unknown>> {
+  const aggregator = compileAggregator(
+    op.aggregator as NonNullable<ShuffleRead['aggregator']>,
+    runtime,
+  );
+  const map = new ExternalAppendOnlyMap(aggregator, runtime.task);
+  const combined = op.mapSideCombined === true;
+  await eachRecord(input, runtime.task, (record) => {
+    assertPair(record, 'A shuffle');
+    if (combined) map.insertCombiner(record[0], record[1]);
+    else map.insert(record[0], record[1]);
+  });
+  return map;
+}
+
+const YIELD_EVERY_MS = 20;
+
+/**
+ * Feeds every record to `each`, yielding to the event loop every few milliseconds so the worker
+ * keeps answering heartbeats and peers; stops once the task has ended (killed).
+ */
+async function eachRecord(
+  records: Iterable<unknown>,
+  task: TaskMemoryManager,
+  each: (record: unknown) => void,
+): Promise<void> {
+  let lastYield = performance.now();
+  let count = 0;
+  for (const record of records) {
+    each(record);
+    if ((++count & 1023) === 0 && performance.now() - lastYield > YIELD_EVERY_MS) {
+      await yieldToEventLoop();
+      if (task.closed)
+        throw new FlintError(
+          ErrorCode.CANCELLED,
+          'The task ended while it read its shuffle input.',
+        );
+      lastYield = performance.now();
+    }
+  }
+}
+
+/**
+ * The pieces of one reduce partition's blocks as they arrive, kept in memory while the task may
+ * hold them, else appended to a spill file of the task. Read back in map order.
+ */
+class FetchedBlocks {
+  readonly #pieces = new Map<number, FrameData[]>();
+  #file: FrameFileWriter | undefined;
+  #bytes = 0;
+  /** Execution memory held for pieces kept in memory. */
+  #held = 0;
+
+  constructor(private readonly task: TaskMemoryManager) {}
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  add(mapIndex: number, piece: FrameData, isLocal: boolean): void {
+    const length = frameDataLength(piece);
+    this.#bytes += length;
+    let kept = piece;
+    if (!isLocal && !isFileSegment(piece)) {
+      const granted = this.task.acquire(length);
+      if (granted === length) this.#held += length;
+      else {
+        // The piece goes to disk whole, so what was granted of it goes back.
+        this.task.release(granted);
+        this.#file ??= this.task.createSpillFile('fetched');
+        this.#file.appendFrames(piece);
+        kept = this.#file.endSegment();
+        this.task.addSpilledBytes(length);
+      }
+    }
+    const pieces = this.#pieces.get(mapIndex);
+    if (pieces) pieces.push(kept);
+    else this.#pieces.set(mapIndex, [kept]);
+  }
+
+  /** Closes the spill file, so its segments can be read. */
+  endWrites(): void {
+    this.#file?.close();
+  }
+
+  /** Gives the memory back once the records were consumed (combined or sorted elsewhere). */
+  release(): void {
+    this.task.release(this.#held);
+    this.#held = 0;
+    this.#pieces.clear();
+  }
+
+  /** Every record, map output by map output (in map-partition order); may be read again. */
+  inMapOrder(mapCount: number): Iterable<unknown> {
+    const pieces = this.#pieces;
+    return {
+      *[Symbol.iterator]() {
+        for (let mapIndex = 0; mapIndex < mapCount; mapIndex++)
+          for (const piece of pieces.get(mapIndex) ?? []) yield* recordsOf(piece);
+      },
+    };
+  }
 }

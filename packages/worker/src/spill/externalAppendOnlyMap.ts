@@ -1,0 +1,126 @@
+/**
+ * Spark's ExternalAppendOnlyMap: combines values by key in a KeyMap while the task's execution
+ * memory allows, and past it spills the map to disk as a run sorted by key hash, then starts
+ * again. Reading merges the runs and what is still in memory, combining each key's combiners in
+ * the order they were built, so the result is exactly what one in-memory map would hold (in hash
+ * order instead of first-appearance order once it spilled).
+ *
+ * Used wherever values combine by key: the reduce side of reduceByKey, groupByKey and friends,
+ * combineByKey within a partition, and cogroup (the joins).
+ */
+import type { Aggregator } from '../aggregation.js';
+import { KeyMap } from '../keys.js';
+import type { FileSegment } from '../recordFrames.js';
+import { recordsOf } from '../recordFrames.js';
+import { CombinerSizeTracker, estimateKeySize, estimateSize } from '../sizeEstimator.js';
+import type { TaskMemoryManager } from '../taskMemoryManager.js';
+import { hashOrder, mergeByHash, pairsInOrder } from './mergeRuns.js';
+import { Spillable } from './spillable.js';
+
+type Pair = [unknown, unknown];
+
+export class ExternalAppendOnlyMap extends Spillable implements Iterable<Pair> {
+  #map = new KeyMap<unknown>();
+  readonly #size = new CombinerSizeTracker();
+  readonly #runs: FileSegment[] = [];
+  /** Once read after a spill: what was left in memory, as the last run. */
+  #lastRun: { keys: unknown[]; values: unknown[]; order: Uint32Array } | undefined;
+
+  constructor(
+    private readonly aggregator: Aggregator,
+    task: TaskMemoryManager,
+  ) {
+    super(task);
+  }
+
+  /** Adds a value: a new key gets `createCombiner(value)`, a known one `mergeValue`. */
+  insert(key: unknown, value: unknown): void {
+    const map = this.#map;
+    const combiner = map.get(key);
+    if (combiner === undefined && !map.has(key)) {
+      const created = this.aggregator.createCombiner(value);
+      map.set(key, created);
+      this.#size.addEntry(
+        this.#size.samplesEntry ? estimateKeySize(key) + estimateSize(created) : undefined,
+      );
+    } else if (this.#size.samplesMerge) {
+      const before = estimateSize(combiner);
+      const merged = this.aggregator.mergeValue(combiner, value);
+      map.set(key, merged);
+      this.#size.addMerge(estimateSize(merged) - before);
+    } else {
+      map.set(key, this.aggregator.mergeValue(combiner, value));
+      this.#size.addMerge();
+    }
+    this.maybeSpill();
+  }
+
+  /** Adds a combiner built elsewhere (a map-side combined block): merged with `mergeCombiners`. */
+  insertCombiner(key: unknown, incoming: unknown): void {
+    const map = this.#map;
+    const combiner = map.get(key);
+    if (combiner === undefined && !map.has(key)) {
+      map.set(key, incoming);
+      this.#size.addEntry(
+        this.#size.samplesEntry ? estimateKeySize(key) + estimateSize(incoming) : undefined,
+      );
+    } else if (this.#size.samplesMerge) {
+      const before = estimateSize(combiner);
+      const merged = this.aggregator.mergeCombiners(combiner, incoming);
+      map.set(key, merged);
+      this.#size.addMerge(estimateSize(merged) - before);
+    } else {
+      map.set(key, this.aggregator.mergeCombiners(combiner, incoming));
+      this.#size.addMerge();
+    }
+    this.maybeSpill();
+  }
+
+  /** Whether part of the data went to disk. */
+  get spilled(): boolean {
+    return this.#runs.length > 0;
+  }
+
+  /** The combined entries; may be read more than once. */
+  *[Symbol.iterator](): Iterator<Pair> {
+    if (this.#runs.length === 0) {
+      yield* this.#map.entries();
+      return;
+    }
+    if (this.#lastRun === undefined) {
+      const { keys, values } = this.#drainMap();
+      this.#lastRun = { keys, values, order: hashOrder(keys) };
+    }
+    const { keys, values, order } = this.#lastRun;
+    const runs: Iterable<unknown>[] = this.#runs.map((segment) => recordsOf(segment));
+    runs.push({ [Symbol.iterator]: () => pairsInOrder(keys, values, order) });
+    yield* mergeByHash(runs, this.aggregator.mergeCombiners);
+  }
+
+  protected get estimatedBytes(): number {
+    return this.#size.bytes;
+  }
+
+  protected spill(): void {
+    const { keys, values } = this.#drainMap();
+    const writer = this.task.createSpillFile('aggregate');
+    for (const pair of pairsInOrder(keys, values, hashOrder(keys))) writer.append(pair);
+    const run = writer.endSegment();
+    writer.close();
+    this.task.addSpilledBytes(run.length);
+    this.#runs.push(run);
+  }
+
+  /** Takes the map's contents out as two arrays (no pair per entry) and empties it. */
+  #drainMap(): { keys: unknown[]; values: unknown[] } {
+    const keys: unknown[] = [];
+    const values: unknown[] = [];
+    for (const [key, value] of this.#map.entries()) {
+      keys.push(key);
+      values.push(value);
+    }
+    this.#map = new KeyMap<unknown>();
+    this.#size.reset();
+    return { keys, values };
+  }
+}

@@ -1,0 +1,85 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compareValues } from '../../src/ordering.js';
+import { ExternalSorter } from '../../src/spill/externalSorter.js';
+import { spillFiles, useBlockManagers } from '../spillHelpers.js';
+
+const byKey = (record: unknown) => (record as [unknown, unknown])[0];
+
+describe('ExternalSorter', { timeout: 60_000 }, () => {
+  const env = useBlockManagers();
+
+  it('spills sorted runs and merges them into one stable sort', () => {
+    const blockManager = env.blockManager(1024 * 1024);
+    const task = env.task(blockManager);
+    const sorter = new ExternalSorter(task, byKey, compareValues);
+    const records: [unknown, number][] = [];
+    for (let i = 0; i < 40_000; i++) {
+      // Few distinct keys of mixed types, so ties are many and stability shows.
+      const key = [i % 13, `s${i % 7}`, i % 5 === 0 ? 1n : 1, null, [i % 3]][i % 5];
+      records.push([key, i]);
+      sorter.insert(records[i]);
+    }
+    expect(sorter.spilled).toBe(true);
+    const expected = [...records].sort((a, b) => compareValues(a[0], b[0]));
+    expect([...sorter]).toEqual(expected);
+    expect([...sorter]).toEqual(expected); // read again: the same
+    task.close();
+    expect(spillFiles(blockManager)).toEqual([]);
+  });
+
+  it('sorts descending by a function of the key, in memory when it fits', () => {
+    const blockManager = env.blockManager(64 * 1024 * 1024);
+    const task = env.task(blockManager);
+    const sorter = new ExternalSorter(
+      task,
+      (record) => (record as [string, number])[0].length,
+      (a, b) => -compareValues(a, b),
+    );
+    for (const record of [
+      ['aa', 1],
+      ['b', 2],
+      ['ccc', 3],
+      ['dd', 4],
+    ])
+      sorter.insert(record);
+    expect(sorter.spilled).toBe(false);
+    expect([...sorter]).toEqual([
+      ['ccc', 3],
+      ['aa', 1],
+      ['dd', 4],
+      ['b', 2],
+    ]);
+  });
+
+  it('agrees with Array.prototype.sort (stable) on random records (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.oneof(fc.integer({ min: 0, max: 30 }), fc.string({ maxLength: 2 })),
+            fc.nat(),
+          ),
+          {
+            maxLength: 300,
+          },
+        ),
+        (pairs) => {
+          const blockManager = env.blockManager(1024 * 1024);
+          const task = env.task(blockManager);
+          const sorter = new ExternalSorter(task, byKey, compareValues);
+          const records: unknown[] = [];
+          // Long values make the buffer spill every few hundred records.
+          for (let copy = 0; copy < 20; copy++)
+            for (const [k, v] of pairs) records.push([k, `${v}-${copy}-${'x'.repeat(100)}`]);
+          for (const record of records) sorter.insert(record);
+          expect([...sorter]).toEqual(
+            [...records].sort((a, b) => compareValues(byKey(a), byKey(b))),
+          );
+          task.close();
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
+});

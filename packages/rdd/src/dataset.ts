@@ -1,7 +1,8 @@
 /**
  * Spark's RDD: an immutable, partitioned collection described by its lineage. Transformations
  * only record a new node of the lineage graph; actions submit a job to the scheduler and combine
- * the per-partition results on the driver.
+ * the per-partition results on the driver. `Dataset<T>` is the public type, which offers pair and
+ * numeric methods only where the elements fit them; DatasetImpl is the one runtime class behind it.
  */
 
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,6 +32,7 @@ import {
 } from '@flint/worker';
 import { callSite } from './callSite.js';
 import type { DatasetRuntime } from './context.js';
+import type { BaseDataset, NumericDatasetFunctions, PairDatasetFunctions } from './datasetTypes.js';
 import { checkInteger, describeValue } from './options.js';
 
 /** Options every action accepts as its last argument. */
@@ -45,6 +47,39 @@ export type Env = Readonly<Record<string, unknown>>;
 /** `numPartitions`, or `{ numPartitions, env }` for methods that also take user functions. */
 export type PartitionsArgument = number | { readonly numPartitions?: number; readonly env?: Env };
 
+/**
+ * A distributed dataset of `T` (Spark's RDD). Its methods depend on `T`: every dataset has those
+ * of {@link BaseDataset}, `Dataset<[K, V]>` adds {@link PairDatasetFunctions} and `Dataset<number>`
+ * adds {@link NumericDatasetFunctions}, so pair and numeric methods exist only where they apply.
+ *
+ * `T` is judged as a whole: `Dataset<[K, V] | undefined>` and `Dataset<number | string>` have only
+ * the base methods (filter first), while a union of pairs `[K1, V1] | [K2, V2]` is a pair dataset
+ * keyed by `K1 | K2`. `any` (untyped data, e.g. from JSON.parse) and `never` (an empty dataset of
+ * no declared type) have every method.
+ */
+export type Dataset<T> = BaseDataset<T> &
+  // `[T]` keeps a union from distributing. No `infer` here: it would type the pairs of
+  // Dataset<any> as unknown, and it would stop Dataset<any> fitting a generic Dataset<T>.
+  ([T] extends [readonly [unknown, unknown]]
+    ? PairDatasetFunctions<PairKey<T>, PairValue<T>>
+    : unknown) &
+  ([T] extends [number] ? NumericDatasetFunctions : unknown);
+
+/** The key of a pair type (of each pair of a union); `any` stays `any`, `never` stays `never`. */
+type PairKey<T> = T extends readonly [unknown, unknown] ? T[0] : never;
+
+/** The value of a pair type (of each pair of a union); `any` stays `any`, `never` stays `never`. */
+type PairValue<T> = T extends readonly [unknown, unknown] ? T[1] : never;
+
+/** The type of the value `Dataset`, which exists for `instanceof`: contexts make datasets, not `new`. */
+interface DatasetConstructor {
+  /** `value instanceof Dataset` is true for every dataset; it narrows to Dataset<any>, as for a class. */
+  // biome-ignore lint/suspicious/noExplicitAny: what `instanceof` gives a generic class, C<any>
+  [Symbol.hasInstance](value: unknown): value is Dataset<any>;
+  /** @internal Creates a source dataset (no parents). */
+  source<T>(runtime: DatasetRuntime, spec: NodeSpec): Dataset<T>;
+}
+
 interface NodeSpec {
   readonly name: string;
   readonly callSite: string;
@@ -58,7 +93,14 @@ interface NodeSpec {
 /** Spark's `limit.scaleUpFactor`: how much more of the dataset each round of take() scans. */
 const TAKE_SCALE_UP = 4;
 
-export class Dataset<T> {
+/**
+ * The one runtime class behind every {@link Dataset}, whatever its element type: it holds the
+ * lineage node and implements all the methods of the interfaces in datasetTypes.ts, where they are
+ * documented. Pair and numeric methods state the elements they need with a `this` parameter, so
+ * the generic code here can call them; users see only `Dataset<T>`, never this class.
+ * @internal
+ */
+export class DatasetImpl<T> {
   readonly #runtime: DatasetRuntime;
   readonly #node: { -readonly [K in keyof LineageNode]: LineageNode[K] };
 
@@ -79,16 +121,15 @@ export class Dataset<T> {
   }
 
   /** @internal Creates a source dataset (no parents). */
-  static source<T>(runtime: DatasetRuntime, spec: NodeSpec): Dataset<T> {
-    return new Dataset<T>(runtime, spec);
+  static source<T>(runtime: DatasetRuntime, spec: NodeSpec): DatasetImpl<T> {
+    return new DatasetImpl<T>(runtime, spec);
   }
 
   /** @internal Creates a dataset in the same context as `from`. */
-  static derived<T>(from: Dataset<unknown>, spec: NodeSpec): Dataset<T> {
-    return new Dataset<T>(from.#runtime, spec);
+  static derived<T>(from: DatasetImpl<unknown>, spec: NodeSpec): DatasetImpl<T> {
+    return new DatasetImpl<T>(from.#runtime, spec);
   }
 
-  /** This dataset's unique id within its context. */
   get id(): number {
     return this.#node.id;
   }
@@ -98,27 +139,21 @@ export class Dataset<T> {
     return this.#node;
   }
 
-  /** The number of partitions. */
   getNumPartitions(): number {
     return this.#node.numPartitions;
   }
 
-  /** The lineage, one node per line, with stage boundaries (shuffles) indented, as Spark prints it. */
   toDebugString(): string {
     return toDebugString(this.#node);
   }
 
   // Narrow transformations ---------------------------------------------------------------------
 
-  /** Applies `fn` to every element. */
-  map<K, V>(fn: (value: T) => [K, V], env?: Env): Dataset<[K, V]>;
-  map<U>(fn: (value: T) => U, env?: Env): Dataset<U>;
-  map<U>(fn: (value: T) => U, env?: Env): Dataset<U> {
+  map<U>(fn: (value: T) => U, env?: Env): DatasetImpl<U> {
     return this.#narrow<U>('map', { kind: 'map', fn: this.#capture(fn, env, 'map') });
   }
 
-  /** Keeps the elements for which `fn` is truthy. */
-  filter(fn: (value: T) => unknown, env?: Env): Dataset<T> {
+  filter(fn: (value: T) => unknown, env?: Env): DatasetImpl<T> {
     return this.#narrow<T>(
       'filter',
       { kind: 'filter', fn: this.#capture(fn, env, 'filter') },
@@ -126,45 +161,39 @@ export class Dataset<T> {
     );
   }
 
-  /** Applies `fn` to every element and flattens the iterables it returns. */
-  flatMap<U>(fn: (value: T) => Iterable<U>, env?: Env): Dataset<U> {
+  flatMap<U>(fn: (value: T) => Iterable<U>, env?: Env): DatasetImpl<U> {
     return this.#narrow<U>('flatMap', { kind: 'flatMap', fn: this.#capture(fn, env, 'flatMap') });
   }
 
-  /** Applies `fn` to each whole partition (a synchronous Iterable); it may return any Iterable or an AsyncIterable. */
   mapPartitions<U>(
     fn: (partition: Iterable<T>) => Iterable<U> | AsyncIterable<U>,
     env?: Env,
-  ): Dataset<U> {
+  ): DatasetImpl<U> {
     return this.#narrow<U>('mapPartitions', {
       kind: 'mapPartitions',
       fn: this.#capture(fn, env, 'mapPartitions'),
     });
   }
 
-  /** Like mapPartitions, with the partition's index (0..n-1) first. */
   mapPartitionsWithIndex<U>(
     fn: (index: number, partition: Iterable<T>) => Iterable<U> | AsyncIterable<U>,
     env?: Env,
-  ): Dataset<U> {
+  ): DatasetImpl<U> {
     return this.#narrow<U>('mapPartitionsWithIndex', {
       kind: 'mapPartitionsWithIndex',
       fn: this.#capture(fn, env, 'mapPartitionsWithIndex'),
     });
   }
 
-  /** One array per partition, in partition order, empty partitions included. */
-  glom(): Dataset<T[]> {
+  glom(): DatasetImpl<T[]> {
     return this.#narrow<T[]>('glom', { kind: 'glom' });
   }
 
-  /** Pairs every element with a key: `[fn(x), x]`. */
-  keyBy<K>(fn: (value: T) => K, env?: Env): Dataset<[K, T]> {
+  keyBy<K>(fn: (value: T) => K, env?: Env): DatasetImpl<[K, T]> {
     return this.#narrow<[K, T]>('keyBy', { kind: 'keyBy', fn: this.#capture(fn, env, 'keyBy') });
   }
 
-  /** Groups elements by `fn(x)`: `[key, elements[]]`. */
-  groupBy<K>(fn: (value: T) => K, numPartitions?: PartitionsArgument): Dataset<[K, T[]]> {
+  groupBy<K>(fn: (value: T) => K, numPartitions?: PartitionsArgument): DatasetImpl<[K, T[]]> {
     const { n, env } = this.#partitionsArgument(numPartitions, 'groupBy');
     const keyed = this.#narrow<[K, T]>('groupBy', {
       kind: 'keyBy',
@@ -173,14 +202,12 @@ export class Dataset<T> {
     return keyed.groupByKey(n);
   }
 
-  /** The elements of this dataset, then those of `other` (partitions of both, in that order). */
-  union(other: Dataset<T>): Dataset<T> {
+  union(other: DatasetImpl<T>): DatasetImpl<T> {
     this.#assertDataset(other, 'union(other)');
-    return unionOf([this, other], callSite('union'));
+    return unionOfImpl([this, other], callSite('union'));
   }
 
-  /** The elements, each once. Output order is unspecified. */
-  distinct(numPartitions?: number): Dataset<T> {
+  distinct(numPartitions?: number): DatasetImpl<T> {
     const { n } = this.#partitionsArgument(numPartitions, 'distinct');
     const b = builtins(this.#runtime);
     const pairs = this.#narrow<[T, null]>('distinct', { kind: 'map', fn: b.withNull });
@@ -194,8 +221,7 @@ export class Dataset<T> {
       .keys();
   }
 
-  /** The elements of both datasets, each once. */
-  intersection(other: Dataset<T>): Dataset<T> {
+  intersection(other: DatasetImpl<T>): DatasetImpl<T> {
     this.#assertDataset(other, 'intersection(other)');
     const b = builtins(this.#runtime);
     const left = this.#narrow<[T, null]>('intersection', { kind: 'map', fn: b.withNull });
@@ -204,8 +230,7 @@ export class Dataset<T> {
     return left.cogroup(right, n).#narrow<T>('intersection', { kind: 'flatMap', fn: b.keyIfBoth });
   }
 
-  /** The elements not in `other`, compared by value; duplicates on the left are kept. */
-  subtract(other: Dataset<T>, numPartitions?: number): Dataset<T> {
+  subtract(other: DatasetImpl<T>, numPartitions?: number): DatasetImpl<T> {
     this.#assertDataset(other, 'subtract(other)');
     const { n } = this.#partitionsArgument(numPartitions, 'subtract');
     const b = builtins(this.#runtime);
@@ -214,11 +239,10 @@ export class Dataset<T> {
     return left.subtractByKey(right, n).keys();
   }
 
-  /** Every pair `[a, b]` of an element of this dataset and one of `other`. */
-  cartesian<U>(other: Dataset<U>): Dataset<[T, U]> {
+  cartesian<U>(other: DatasetImpl<U>): DatasetImpl<[T, U]> {
     this.#assertDataset(other, 'cartesian(other)');
     const right = other.getNumPartitions();
-    return new Dataset<[T, U]>(this.#runtime, {
+    return new DatasetImpl<[T, U]>(this.#runtime, {
       name: 'CartesianRDD',
       callSite: callSite('cartesian'),
       numPartitions: this.#node.numPartitions * right,
@@ -230,8 +254,7 @@ export class Dataset<T> {
     });
   }
 
-  /** Pairs elements by position. Both datasets must have the same partitions and partition sizes. */
-  zip<U>(other: Dataset<U>): Dataset<[T, U]> {
+  zip<U>(other: DatasetImpl<U>): DatasetImpl<[T, U]> {
     this.#assertDataset(other, 'zip(other)');
     if (other.getNumPartitions() !== this.getNumPartitions()) {
       throw new FlintError(
@@ -239,7 +262,7 @@ export class Dataset<T> {
         `zip() needs datasets with the same number of partitions, but they have ${this.getNumPartitions()} and ${other.getNumPartitions()}.`,
       );
     }
-    return new Dataset<[T, U]>(this.#runtime, {
+    return new DatasetImpl<[T, U]>(this.#runtime, {
       name: 'ZippedPartitionsRDD2',
       callSite: callSite('zip'),
       numPartitions: this.#node.numPartitions,
@@ -251,11 +274,7 @@ export class Dataset<T> {
     });
   }
 
-  /**
-   * Pairs every element with its index: by partition order, then position, `0..count-1`. Like
-   * Spark, it first runs a job to count the elements of every partition but the last.
-   */
-  zipWithIndex(): Dataset<[T, number]> {
+  zipWithIndex(): DatasetImpl<[T, number]> {
     const zipped = this.#narrow<[T, number]>('zipWithIndex', { kind: 'empty' });
     const runtime = this.#runtime;
     preparations.set(zipped.#node, async () => {
@@ -273,8 +292,7 @@ export class Dataset<T> {
     return zipped;
   }
 
-  /** Pairs every element with a unique id: element i of partition k, of n partitions, gets `i*n + k`. */
-  zipWithUniqueId(): Dataset<[T, number]> {
+  zipWithUniqueId(): DatasetImpl<[T, number]> {
     const n = this.getNumPartitions();
     return this.#narrow<[T, number]>('zipWithUniqueId', {
       kind: 'mapPartitionsWithIndex',
@@ -282,11 +300,7 @@ export class Dataset<T> {
     });
   }
 
-  /**
-   * A random sample: each element kept with probability `fraction` (without replacement), or a
-   * Poisson(fraction) number of times (with replacement). The same seed gives the same sample.
-   */
-  sample(withReplacement: boolean, fraction: number, seed?: number): Dataset<T> {
+  sample(withReplacement: boolean, fraction: number, seed?: number): DatasetImpl<T> {
     if (typeof fraction !== 'number' || !(fraction >= 0) || (!withReplacement && fraction > 1)) {
       throw new FlintError(
         ErrorCode.ARGUMENT,
@@ -307,12 +321,11 @@ export class Dataset<T> {
     });
   }
 
-  /** Sorts by `keyFn(x)` across partitions (range partitioning, as Spark). */
   sortBy<K>(
     keyFn: (value: T) => K,
     ascending = true,
     numPartitions?: PartitionsArgument,
-  ): Dataset<T> {
+  ): DatasetImpl<T> {
     const { n, env } = this.#partitionsArgument(numPartitions, 'sortBy');
     const keyed = this.#narrow<[K, T]>('sortBy', {
       kind: 'keyBy',
@@ -321,13 +334,11 @@ export class Dataset<T> {
     return keyed.sortByKey(ascending, n).values();
   }
 
-  /** Exactly `numPartitions` partitions, by a round-robin shuffle (alias of {@link Dataset.repartition}). */
-  partition(numPartitions: number): Dataset<T> {
+  partition(numPartitions: number): DatasetImpl<T> {
     return this.repartition(numPartitions);
   }
 
-  /** Exactly `numPartitions` partitions, by a round-robin shuffle, as Spark's repartition. */
-  repartition(numPartitions: number): Dataset<T> {
+  repartition(numPartitions: number): DatasetImpl<T> {
     const n = checkInteger(numPartitions, 'repartition(numPartitions)', 1);
     const keyed = this.#narrow<[number, T]>('repartition', {
       kind: 'mapPartitionsWithIndex',
@@ -342,8 +353,7 @@ export class Dataset<T> {
     return shuffled.#narrow<T>('repartition', { kind: 'map', fn: builtins(this.#runtime).value });
   }
 
-  /** Fewer partitions without a shuffle: adjacent partitions merge, order kept. */
-  coalesce(numPartitions: number, shuffle = false): Dataset<T> {
+  coalesce(numPartitions: number, shuffle = false): DatasetImpl<T> {
     const n = checkInteger(numPartitions, 'coalesce(numPartitions)', 1);
     if (shuffle) return this.repartition(n);
     const parents = this.#node.numPartitions;
@@ -354,7 +364,7 @@ export class Dataset<T> {
         (_, j) => Math.floor((i * parents) / target) + j,
       ),
     );
-    return new Dataset<T>(this.#runtime, {
+    return new DatasetImpl<T>(this.#runtime, {
       name: 'CoalescedRDD',
       callSite: callSite('coalesce'),
       numPartitions: target,
@@ -363,18 +373,15 @@ export class Dataset<T> {
     });
   }
 
-  /** Keeps computed partitions on the workers for later jobs. Returns this dataset. */
   cache(): this {
     this.#node.cached = true;
     return this;
   }
 
-  /** Same as {@link Dataset.cache}. */
   persist(): this {
     return this.cache();
   }
 
-  /** Frees this dataset's cached partitions on every worker. Returns this dataset. */
   unpersist(): this {
     this.#node.cached = false;
     this.#runtime.unpersist(this.#node.id);
@@ -383,39 +390,38 @@ export class Dataset<T> {
 
   // Pair transformations -------------------------------------------------------------------------
 
-  /** Applies `fn` to every value of a pair dataset, keeping the keys. */
-  mapValues<K, V, U>(this: Dataset<[K, V]>, fn: (value: V) => U, env?: Env): Dataset<[K, U]> {
+  mapValues<K, V, U>(
+    this: DatasetImpl<[K, V]>,
+    fn: (value: V) => U,
+    env?: Env,
+  ): DatasetImpl<[K, U]> {
     const op: NodeOperator = { kind: 'mapValues', fn: this.#capture(fn, env, 'mapValues') };
     // Keys do not change, so the partitioning is kept: a later keyed operation need not shuffle.
     return this.#narrow<[K, U]>('mapValues', op, this.#node.partitioner);
   }
 
-  /** Applies `fn` to every value and flattens, keeping the keys. */
   flatMapValues<K, V, U>(
-    this: Dataset<[K, V]>,
+    this: DatasetImpl<[K, V]>,
     fn: (value: V) => Iterable<U>,
     env?: Env,
-  ): Dataset<[K, U]> {
+  ): DatasetImpl<[K, U]> {
     const op: NodeOperator = { kind: 'flatMapValues', fn: this.#capture(fn, env, 'flatMapValues') };
     return this.#narrow<[K, U]>('flatMapValues', op, this.#node.partitioner);
   }
 
-  /** The keys of a pair dataset. */
-  keys<K, V>(this: Dataset<[K, V]>): Dataset<K> {
+  keys<K, V>(this: DatasetImpl<[K, V]>): DatasetImpl<K> {
     return this.#narrow<K>('keys', { kind: 'map', fn: builtins(this.#runtime).key });
   }
 
-  /** The values of a pair dataset. */
-  values<K, V>(this: Dataset<[K, V]>): Dataset<V> {
+  values<K, V>(this: DatasetImpl<[K, V]>): DatasetImpl<V> {
     return this.#narrow<V>('values', { kind: 'map', fn: builtins(this.#runtime).value });
   }
 
-  /** Merges the values of each key with `fn`, combining on the map side first, as Spark does. */
   reduceByKey<K, V>(
-    this: Dataset<[K, V]>,
+    this: DatasetImpl<[K, V]>,
     fn: (a: V, b: V) => V,
     numPartitions?: PartitionsArgument,
-  ): Dataset<[K, V]> {
+  ): DatasetImpl<[K, V]> {
     const { n, env } = this.#partitionsArgument(numPartitions, 'reduceByKey');
     const merge = this.#capture(fn, env, 'reduceByKey');
     return this.#combine<[K, V]>(
@@ -430,8 +436,7 @@ export class Dataset<T> {
     );
   }
 
-  /** Groups the values of each key into an array. */
-  groupByKey<K, V>(this: Dataset<[K, V]>, numPartitions?: number): Dataset<[K, V[]]> {
+  groupByKey<K, V>(this: DatasetImpl<[K, V]>, numPartitions?: number): DatasetImpl<[K, V[]]> {
     const { n } = this.#partitionsArgument(numPartitions, 'groupByKey');
     const b = builtins(this.#runtime);
     // No map-side combine, as in Spark: it would not shrink the data.
@@ -443,14 +448,13 @@ export class Dataset<T> {
     );
   }
 
-  /** Spark's combineByKey: the general form of the per-key aggregations. */
   combineByKey<K, V, C>(
-    this: Dataset<[K, V]>,
+    this: DatasetImpl<[K, V]>,
     createCombiner: (value: V) => C,
     mergeValue: (combiner: C, value: V) => C,
     mergeCombiners: (a: C, b: C) => C,
     numPartitions?: PartitionsArgument,
-  ): Dataset<[K, C]> {
+  ): DatasetImpl<[K, C]> {
     const { n, env } = this.#partitionsArgument(numPartitions, 'combineByKey');
     const aggregator: AggregatorSpec = {
       createCombiner: this.#capture(createCombiner, env, 'combineByKey'),
@@ -460,14 +464,13 @@ export class Dataset<T> {
     return this.#combine<[K, C]>('combineByKey', aggregator, n, true);
   }
 
-  /** Aggregates the values of each key from its own copy of `zero`: seqOp within, combOp across partitions. */
   aggregateByKey<K, V, U>(
-    this: Dataset<[K, V]>,
+    this: DatasetImpl<[K, V]>,
     zero: U,
     seqOp: (accumulator: U, value: V) => U,
     combOp: (a: U, b: U) => U,
     numPartitions?: PartitionsArgument,
-  ): Dataset<[K, U]> {
+  ): DatasetImpl<[K, U]> {
     const { n, env } = this.#partitionsArgument(numPartitions, 'aggregateByKey');
     const aggregator: AggregatorSpec = {
       createCombiner: { zero: this.#cloneable(zero, 'aggregateByKey(zero, …)') },
@@ -477,13 +480,12 @@ export class Dataset<T> {
     return this.#combine<[K, U]>('aggregateByKey', aggregator, n, true);
   }
 
-  /** Folds the values of each key from its own copy of `zero`. */
   foldByKey<K, V>(
-    this: Dataset<[K, V]>,
+    this: DatasetImpl<[K, V]>,
     zero: V,
     fn: (a: V, b: V) => V,
     numPartitions?: PartitionsArgument,
-  ): Dataset<[K, V]> {
+  ): DatasetImpl<[K, V]> {
     const { n, env } = this.#partitionsArgument(numPartitions, 'foldByKey');
     const merge = this.#capture(fn, env, 'foldByKey');
     return this.#combine<[K, V]>(
@@ -498,13 +500,12 @@ export class Dataset<T> {
     );
   }
 
-  /** Sorts by key across partitions: range partitioning from a sample, then a sort per partition. */
   sortByKey<K, V>(
-    this: Dataset<[K, V]>,
+    this: DatasetImpl<[K, V]>,
     ascending = true,
     numPartitions?: number,
     keyFn?: (key: K) => unknown,
-  ): Dataset<[K, V]> {
+  ): DatasetImpl<[K, V]> {
     const { n } = this.#partitionsArgument(numPartitions, 'sortByKey');
     const keySpec = keyFn === undefined ? undefined : this.#capture(keyFn, undefined, 'sortByKey');
     const order = Boolean(ascending);
@@ -536,20 +537,18 @@ export class Dataset<T> {
     return sorted;
   }
 
-  /** Puts equal keys in the same one of `numPartitions` partitions (hash), and remembers it. */
-  partitionBy<K, V>(this: Dataset<[K, V]>, numPartitions: number): Dataset<[K, V]> {
+  partitionBy<K, V>(this: DatasetImpl<[K, V]>, numPartitions: number): DatasetImpl<[K, V]> {
     const n = checkInteger(numPartitions, 'partitionBy(numPartitions)', 1);
     const partitioner: PartitionerSpec = { kind: 'hash', numPartitions: n };
     if (samePartitioner(this.#node.partitioner, partitioner)) return this;
     return this.#shuffle<[K, V]>('partitionBy', partitioner, undefined, false);
   }
 
-  /** For every key of either side: `[key, [values here, values in other]]`. */
   cogroup<K, V, W>(
-    this: Dataset<[K, V]>,
-    other: Dataset<[K, W]>,
+    this: DatasetImpl<[K, V]>,
+    other: DatasetImpl<[K, W]>,
     numPartitions?: number,
-  ): Dataset<[K, [V[], W[]]]> {
+  ): DatasetImpl<[K, [V[], W[]]]> {
     this.#assertDataset(other, 'cogroup(other)');
     const n =
       numPartitions === undefined
@@ -564,7 +563,7 @@ export class Dataset<T> {
         ? side
         : side.#shuffle<[K, unknown]>('cogroup', partitioner, undefined, false),
     );
-    return new Dataset<[K, [V[], W[]]]>(this.#runtime, {
+    return new DatasetImpl<[K, [V[], W[]]]>(this.#runtime, {
       name: 'CoGroupedRDD',
       callSite: callSite('cogroup'),
       numPartitions: n,
@@ -574,12 +573,11 @@ export class Dataset<T> {
     });
   }
 
-  /** `[key, [v, w]]` for every pair of values with equal keys. */
   join<K, V, W>(
-    this: Dataset<[K, V]>,
-    other: Dataset<[K, W]>,
+    this: DatasetImpl<[K, V]>,
+    other: DatasetImpl<[K, W]>,
     numPartitions?: number,
-  ): Dataset<[K, [V, W]]> {
+  ): DatasetImpl<[K, [V, W]]> {
     return this.#joined<K, V, W, [V, W]>(
       'join',
       other,
@@ -588,12 +586,11 @@ export class Dataset<T> {
     );
   }
 
-  /** Like join, keeping keys missing from `other` with `null` on its side. */
   leftOuterJoin<K, V, W>(
-    this: Dataset<[K, V]>,
-    other: Dataset<[K, W]>,
+    this: DatasetImpl<[K, V]>,
+    other: DatasetImpl<[K, W]>,
     numPartitions?: number,
-  ): Dataset<[K, [V, W | null]]> {
+  ): DatasetImpl<[K, [V, W | null]]> {
     return this.#joined<K, V, W, [V, W | null]>(
       'leftOuterJoin',
       other,
@@ -602,12 +599,11 @@ export class Dataset<T> {
     );
   }
 
-  /** Like join, keeping keys missing from this side with `null` on it. */
   rightOuterJoin<K, V, W>(
-    this: Dataset<[K, V]>,
-    other: Dataset<[K, W]>,
+    this: DatasetImpl<[K, V]>,
+    other: DatasetImpl<[K, W]>,
     numPartitions?: number,
-  ): Dataset<[K, [V | null, W]]> {
+  ): DatasetImpl<[K, [V | null, W]]> {
     return this.#joined<K, V, W, [V | null, W]>(
       'rightOuterJoin',
       other,
@@ -616,12 +612,11 @@ export class Dataset<T> {
     );
   }
 
-  /** Like join, keeping keys missing from either side with `null` on that side. */
   fullOuterJoin<K, V, W>(
-    this: Dataset<[K, V]>,
-    other: Dataset<[K, W]>,
+    this: DatasetImpl<[K, V]>,
+    other: DatasetImpl<[K, W]>,
     numPartitions?: number,
-  ): Dataset<[K, [V | null, W | null]]> {
+  ): DatasetImpl<[K, [V | null, W | null]]> {
     return this.#joined<K, V, W, [V | null, W | null]>(
       'fullOuterJoin',
       other,
@@ -630,12 +625,11 @@ export class Dataset<T> {
     );
   }
 
-  /** The pairs whose key is not in `other`. */
   subtractByKey<K, V, W>(
-    this: Dataset<[K, V]>,
-    other: Dataset<[K, W]>,
+    this: DatasetImpl<[K, V]>,
+    other: DatasetImpl<[K, W]>,
     numPartitions?: number,
-  ): Dataset<[K, V]> {
+  ): DatasetImpl<[K, V]> {
     return this.#joined<K, V, W, V>(
       'subtractByKey',
       other,
@@ -646,19 +640,16 @@ export class Dataset<T> {
 
   // Actions ------------------------------------------------------------------------------------
 
-  /** All elements, in partition order. */
   async collect(options?: ActionOptions): Promise<T[]> {
     const parts = (await this.#run({ kind: 'collect' }, 'collect', options)) as T[][];
     return parts.flat();
   }
 
-  /** The number of elements. */
   async count(options?: ActionOptions): Promise<number> {
     const counts = (await this.#run({ kind: 'count' }, 'count', options)) as number[];
     return counts.reduce((sum, count) => sum + count, 0);
   }
 
-  /** Merges all elements with `fn`. Rejects with FLINT_EMPTY on an empty dataset. */
   async reduce(fn: (a: T, b: T) => T, env?: Env, options?: ActionOptions): Promise<T> {
     const spec = this.#capture(fn, env, 'reduce');
     const parts = (await this.#run(
@@ -669,7 +660,6 @@ export class Dataset<T> {
     return mergePartials(parts, fn, 'reduce()');
   }
 
-  /** Folds each partition from a copy of `zero`, then the partitions' results from `zero` again (Spark's semantics). */
   async fold(zero: T, fn: (a: T, b: T) => T, env?: Env, options?: ActionOptions): Promise<T> {
     const spec = this.#capture(fn, env, 'fold');
     const parts = (await this.#run(
@@ -680,7 +670,6 @@ export class Dataset<T> {
     return parts.reduce((a, b) => fn(a, b), structuredClone(zero));
   }
 
-  /** seqOp folds each partition from a copy of `zero`; combOp merges the partitions' results, from `zero`. */
   async aggregate<U>(
     zero: U,
     seqOp: (accumulator: U, value: T) => U,
@@ -698,10 +687,6 @@ export class Dataset<T> {
     return parts.reduce((a, b) => combOp(a, b), structuredClone(zero));
   }
 
-  /**
-   * Like aggregate, but merges the partitions' results in a tree of `depth` levels on the workers,
-   * so that no single place receives every partial result.
-   */
   async treeAggregate<U>(
     zero: U,
     seqOp: (accumulator: U, value: T) => U,
@@ -717,7 +702,6 @@ export class Dataset<T> {
     return this.#treeAggregate(zeroValue, seq, comb, combOp, levels, options);
   }
 
-  /** Like reduce, merging in a tree of `depth` levels. Rejects with FLINT_EMPTY on an empty dataset. */
   async treeReduce(
     fn: (a: T, b: T) => T,
     depth = 2,
@@ -744,8 +728,7 @@ export class Dataset<T> {
     return partial.value as T;
   }
 
-  /** The sum of the elements (0 when empty). */
-  async sum(this: Dataset<number>, options?: ActionOptions): Promise<number> {
+  async sum(this: DatasetImpl<number>, options?: ActionOptions): Promise<number> {
     // A plain fold, as Spark's sum: the running statistics of stats() would cost more per record.
     const parts = (await this.#run(
       { kind: 'fold', zero: 0, fn: builtins(this.#runtime).add },
@@ -755,9 +738,8 @@ export class Dataset<T> {
     return parts.reduce((a, b) => a + b, 0);
   }
 
-  /** count, mean, stdev (population), max, min and sum, in one pass. */
   async stats(
-    this: Dataset<number>,
+    this: DatasetImpl<number>,
     options?: ActionOptions,
   ): Promise<{
     count: number;
@@ -778,44 +760,36 @@ export class Dataset<T> {
     };
   }
 
-  /** The mean (NaN when empty). */
-  async mean(this: Dataset<number>, options?: ActionOptions): Promise<number> {
+  async mean(this: DatasetImpl<number>, options?: ActionOptions): Promise<number> {
     return meanOf(await this.#statsOf(options));
   }
 
-  /** The population variance (divides by n). */
-  async variance(this: Dataset<number>, options?: ActionOptions): Promise<number> {
+  async variance(this: DatasetImpl<number>, options?: ActionOptions): Promise<number> {
     const s = await this.#statsOf(options);
     return s.m2 / s.count;
   }
 
-  /** The population standard deviation. */
-  async stdev(this: Dataset<number>, options?: ActionOptions): Promise<number> {
+  async stdev(this: DatasetImpl<number>, options?: ActionOptions): Promise<number> {
     return Math.sqrt(await this.variance(options));
   }
 
-  /** The sample variance (divides by n - 1). */
-  async sampleVariance(this: Dataset<number>, options?: ActionOptions): Promise<number> {
+  async sampleVariance(this: DatasetImpl<number>, options?: ActionOptions): Promise<number> {
     const s = await this.#statsOf(options);
     return s.m2 / (s.count - 1);
   }
 
-  /** The sample standard deviation. */
-  async sampleStdev(this: Dataset<number>, options?: ActionOptions): Promise<number> {
+  async sampleStdev(this: DatasetImpl<number>, options?: ActionOptions): Promise<number> {
     return Math.sqrt(await this.sampleVariance(options));
   }
 
-  /** The smallest element (by `keyFn` when given). Rejects with FLINT_EMPTY on an empty dataset. */
   async min(keyFn?: (value: T) => unknown, env?: Env, options?: ActionOptions): Promise<T> {
     return this.#extreme('min', keyFn, env, options);
   }
 
-  /** The largest element (by `keyFn` when given). Rejects with FLINT_EMPTY on an empty dataset. */
   async max(keyFn?: (value: T) => unknown, env?: Env, options?: ActionOptions): Promise<T> {
     return this.#extreme('max', keyFn, env, options);
   }
 
-  /** The `n` smallest elements, ascending (by `keyFn` when given). */
   async takeOrdered(
     n: number,
     keyFn?: (value: T) => unknown,
@@ -825,7 +799,6 @@ export class Dataset<T> {
     return this.#ordered('takeOrdered', n, true, keyFn, env, options);
   }
 
-  /** The `n` largest elements, descending (by `keyFn` when given). */
   async top(
     n: number,
     keyFn?: (value: T) => unknown,
@@ -835,27 +808,26 @@ export class Dataset<T> {
     return this.#ordered('top', n, false, keyFn, env, options);
   }
 
-  /** How many times each key occurs, as a Map. */
-  async countByKey<K, V>(this: Dataset<[K, V]>, options?: ActionOptions): Promise<Map<K, number>> {
+  async countByKey<K, V>(
+    this: DatasetImpl<[K, V]>,
+    options?: ActionOptions,
+  ): Promise<Map<K, number>> {
     const b = builtins(this.#runtime);
     const counts = this.#narrow<[K, number]>('countByKey', { kind: 'map', fn: b.keyWithOne });
     return new Map(await counts.#sumByKey().collect(options));
   }
 
-  /** How many times each element occurs, as a Map keyed by the element. */
   async countByValue(options?: ActionOptions): Promise<Map<T, number>> {
     const b = builtins(this.#runtime);
     const counts = this.#narrow<[T, number]>('countByValue', { kind: 'map', fn: b.withOne });
     return new Map(await counts.#sumByKey().collect(options));
   }
 
-  /** The pairs as a Map (a later pair wins for a repeated key). */
-  async collectAsMap<K, V>(this: Dataset<[K, V]>, options?: ActionOptions): Promise<Map<K, V>> {
+  async collectAsMap<K, V>(this: DatasetImpl<[K, V]>, options?: ActionOptions): Promise<Map<K, V>> {
     return new Map(await this.collect(options));
   }
 
-  /** Every value of `key`, as an array. Reads one partition when the partitioning is known. */
-  async lookup<K, V>(this: Dataset<[K, V]>, key: K, options?: ActionOptions): Promise<V[]> {
+  async lookup<K, V>(this: DatasetImpl<[K, V]>, key: K, options?: ActionOptions): Promise<V[]> {
     const env = { wanted: this.#cloneable(key, 'lookup(key)'), keysEqual: sameKey };
     const matching = this.#narrow<V>('lookup', {
       kind: 'flatMap',
@@ -871,17 +843,14 @@ export class Dataset<T> {
     return matching.collect(options);
   }
 
-  /** Whether the dataset has no elements (reads as little as it can). */
   async isEmpty(options?: ActionOptions): Promise<boolean> {
     return (await this.take(1, options)).length === 0;
   }
 
-  /** Runs `fn` on every element, on the workers. */
   async foreach(fn: (value: T) => void, env?: Env, options?: ActionOptions): Promise<void> {
     await this.#run({ kind: 'foreach', fn: this.#capture(fn, env, 'foreach') }, 'foreach', options);
   }
 
-  /** Runs `fn` on every partition (a synchronous Iterable), on the workers; it may be async. */
   async foreachPartition(
     fn: (partition: Iterable<T>) => unknown,
     env?: Env,
@@ -898,10 +867,6 @@ export class Dataset<T> {
     );
   }
 
-  /**
-   * Writes one text file per partition, `part-00000`…, each element as `String(x)` and a newline,
-   * then `_SUCCESS`. `dir` must not exist yet; each part appears whole or not at all.
-   */
   async saveAsTextFile(dir: string, options?: ActionOptions): Promise<void> {
     if (typeof dir !== 'string' || dir === '')
       throw new FlintError(
@@ -926,12 +891,8 @@ export class Dataset<T> {
     writeFileSync(join(target, '_SUCCESS'), '');
   }
 
-  /**
-   * Counts per bucket. Given sorted edges, buckets are `[a, b)` except the last, `[a, b]`; given a
-   * count, that many equal buckets from min to max. Resolves to `[buckets, counts]`.
-   */
   async histogram(
-    this: Dataset<number>,
+    this: DatasetImpl<number>,
     bucketsOrCount: number | readonly unknown[],
     options?: ActionOptions,
   ): Promise<[unknown[], number[]]> {
@@ -973,7 +934,6 @@ export class Dataset<T> {
     return [buckets, counts];
   }
 
-  /** The elements, fetched one partition at a time. */
   async *toLocalIterator(options?: ActionOptions): AsyncGenerator<T, void, undefined> {
     for (let partition = 0; partition < this.#node.numPartitions; partition++) {
       const [records] = (await this.#run({ kind: 'collect' }, 'toLocalIterator', options, [
@@ -983,7 +943,6 @@ export class Dataset<T> {
     }
   }
 
-  /** The first `n` elements in partition order. Scans one partition first, then more (4x each round), as Spark. */
   async take(n: number, options?: ActionOptions): Promise<T[]> {
     const wanted = checkInteger(n, 'take(n)', 0);
     const total = this.#node.numPartitions;
@@ -1017,7 +976,6 @@ export class Dataset<T> {
     return taken;
   }
 
-  /** The first element. Rejects with FLINT_EMPTY on an empty dataset. */
   async first(options?: ActionOptions): Promise<T> {
     const taken = await this.take(1, options);
     if (taken.length === 0)
@@ -1051,7 +1009,7 @@ export class Dataset<T> {
   }
 
   #assertDataset(other: unknown, argument: string): void {
-    if (!(other instanceof Dataset)) {
+    if (!(other instanceof DatasetImpl)) {
       throw new FlintError(
         ErrorCode.ARGUMENT,
         `${argument} needs a Dataset, but got ${describeValue(other)}.`,
@@ -1062,8 +1020,8 @@ export class Dataset<T> {
     }
   }
 
-  #narrow<U>(method: string, op: NodeOperator, partitioner?: PartitionerSpec): Dataset<U> {
-    return new Dataset<U>(this.#runtime, {
+  #narrow<U>(method: string, op: NodeOperator, partitioner?: PartitionerSpec): DatasetImpl<U> {
+    return new DatasetImpl<U>(this.#runtime, {
       name: 'MapPartitionsRDD',
       callSite: callSite(method),
       numPartitions: this.#node.numPartitions,
@@ -1079,7 +1037,7 @@ export class Dataset<T> {
     aggregator: AggregatorSpec | undefined,
     mapSideCombine: boolean,
     keyOrdering?: KeyOrdering,
-  ): Dataset<U> {
+  ): DatasetImpl<U> {
     const dependency: ShuffleDependency = {
       kind: 'shuffle',
       parent: this.#node,
@@ -1089,7 +1047,7 @@ export class Dataset<T> {
       ...(aggregator ? { aggregator } : {}),
       ...(keyOrdering ? { keyOrdering } : {}),
     };
-    return new Dataset<U>(this.#runtime, {
+    return new DatasetImpl<U>(this.#runtime, {
       name: 'ShuffledRDD',
       callSite: callSite(method),
       numPartitions: partitioner.numPartitions,
@@ -1099,7 +1057,7 @@ export class Dataset<T> {
     });
   }
 
-  #sumByKey<K>(this: Dataset<[K, number]>): Dataset<[K, number]> {
+  #sumByKey<K>(this: DatasetImpl<[K, number]>): DatasetImpl<[K, number]> {
     const add = builtins(this.#runtime).add;
     return this.#combine<[K, number]>(
       'countByKey',
@@ -1115,7 +1073,7 @@ export class Dataset<T> {
     aggregator: AggregatorSpec,
     n: number,
     mapSideCombine: boolean,
-  ): Dataset<U> {
+  ): DatasetImpl<U> {
     const partitioner: PartitionerSpec = { kind: 'hash', numPartitions: n };
     if (samePartitioner(this.#node.partitioner, partitioner)) {
       return this.#narrow<U>(method, { kind: 'combineByKey', aggregator }, partitioner);
@@ -1125,12 +1083,12 @@ export class Dataset<T> {
 
   #joined<K, V, W, R>(
     method: string,
-    other: Dataset<[K, W]>,
+    other: DatasetImpl<[K, W]>,
     numPartitions: number | undefined,
     emit: FunctionSpec,
-  ): Dataset<[K, R]> {
+  ): DatasetImpl<[K, R]> {
     this.#assertDataset(other, `${method}(other)`);
-    const grouped = (this as unknown as Dataset<[K, V]>).cogroup(other, numPartitions);
+    const grouped = (this as unknown as DatasetImpl<[K, V]>).cogroup(other, numPartitions);
     return grouped.#narrow<[K, R]>(
       method,
       { kind: 'flatMap', fn: emit },
@@ -1170,7 +1128,7 @@ export class Dataset<T> {
     levels: number,
     options: ActionOptions | undefined,
   ): Promise<U> {
-    let partials: Dataset<U> = this.#narrow<U>('treeAggregate', {
+    let partials: DatasetImpl<U> = this.#narrow<U>('treeAggregate', {
       kind: 'foldPartition',
       zero,
       fn: seq,
@@ -1268,12 +1226,24 @@ export class Dataset<T> {
   }
 }
 
+/** The value `Dataset` is for `x instanceof Dataset`; a FlintContext creates datasets. */
+// The runtime class under its public type: the same objects, typed for users by their elements,
+// which a class cannot express since its methods cannot depend on T.
+export const Dataset = DatasetImpl as unknown as DatasetConstructor;
+
 /** The union of datasets of one context, their partitions in order. @internal */
 export function unionOf<T>(datasets: readonly Dataset<T>[], site: string): Dataset<T> {
+  return unionOfImpl(
+    datasets as unknown as readonly DatasetImpl<T>[],
+    site,
+  ) as unknown as Dataset<T>;
+}
+
+function unionOfImpl<T>(datasets: readonly DatasetImpl<T>[], site: string): DatasetImpl<T> {
   const [first] = datasets;
   if (!first) throw new FlintError(ErrorCode.ARGUMENT, 'union() needs at least one dataset.');
   const nodes = datasets.map((dataset) => dataset.node);
-  return Dataset.derived<T>(first, {
+  return DatasetImpl.derived<T>(first, {
     name: 'UnionRDD',
     callSite: site,
     numPartitions: nodes.reduce((sum, node) => sum + node.numPartitions, 0),

@@ -16,4 +16,9 @@ export { ErrorCode, FlintError } from '@flint/worker';
 export { createContext, FlintContext } from './context.js';
 export type { ActionOptions, Env, PartitionsArgument } from './dataset.js';
 export { Dataset } from './dataset.js';
+export type {
+  BaseDataset,
+  NumericDatasetFunctions,
+  PairDatasetFunctions,
+} from './datasetTypes.js';
 export type { ContextOptions } from './options.js';

@@ -14,10 +14,18 @@ export interface DemoSettings {
   readonly seed: number;
 }
 
+/** How the demo page is served, when `--ui` asks for it. */
+export interface PageSettings {
+  /** The page's port; when taken, the next free one; 0 picks any. @default 0 */
+  readonly port: number;
+  /** Open the page in a browser, where there is a display. @default true */
+  readonly open: boolean;
+}
+
 /** What the command line asks for: help, a run, or nothing valid (with the reason). */
 export type ParsedFlags =
   | { readonly kind: 'help' }
-  | { readonly kind: 'run'; readonly settings: DemoSettings }
+  | { readonly kind: 'run'; readonly settings: DemoSettings; readonly page?: PageSettings }
   | { readonly kind: 'error'; readonly message: string };
 
 const DEFAULT_MMS = 20_000_000;
@@ -30,10 +38,17 @@ const OPTIONS = {
   workers: { type: 'string' },
   partitions: { type: 'string' },
   seed: { type: 'string' },
+  ui: { type: 'boolean' },
+  'ui-port': { type: 'string' },
+  'no-open': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type ValueFlag = Exclude<keyof typeof OPTIONS, 'help'>;
+/** Flags that are on or off, and take no value. */
+type SwitchFlag = 'help' | 'ui' | 'no-open';
+type ValueFlag = Exclude<keyof typeof OPTIONS, SwitchFlag>;
+const SWITCHES: readonly string[] = ['help', 'ui', 'no-open'] satisfies SwitchFlag[];
+const MAX_PORT = 65_535;
 
 /** The usage text `--help` prints; `defaultWorkers` is this machine's default. */
 export function usage(defaultWorkers: number): string {
@@ -48,6 +63,14 @@ Flags:
   --workers N     worker processes to start (default ${defaultWorkers}, this machine's CPUs)
   --partitions N  chunks the tub is split into (default ${PARTITIONS_PER_WORKER} per worker)
   --seed N        makes the tub; the same seed makes the same tub (default ${DEFAULT_SEED})
+  --ui            also show the demo live on a web page: the tub, the colleagues (workers)
+                  counting their chunks, the stages, the driver's sum and the three methods
+                  side by side. Its URL (on 127.0.0.1) is printed, and opened in your browser
+                  when there is a display. The page, and Flint's own web UI, stay up after the
+                  demo until you press Ctrl-C; without --ui the demo ends when it is done.
+  --ui-port N     the page's port (default: any free one; when N is taken, the next free one
+                  after it); implies --ui
+  --no-open       with --ui, print the page's URL but do not open a browser
   -h, --help      print this help`;
 }
 
@@ -67,18 +90,22 @@ export function parseFlags(args: readonly string[], defaultWorkers: number): Par
     tokens: true,
   });
   const given = new Map<ValueFlag, string>();
+  const switches = new Set<SwitchFlag>();
   for (const token of tokens) {
     if (token.kind === 'positional') {
       return error(`unexpected argument '${token.value}': the demo takes only flags.`);
     }
     if (token.kind === 'option-terminator') continue;
-    if (token.name === 'help') {
+    if (isSwitch(token.name)) {
       if (token.value !== undefined) return error(`${token.rawName} takes no value.`);
-      return { kind: 'help' };
+      if (token.name === 'help') return { kind: 'help' };
+      switches.add(token.name);
+      continue;
     }
     if (!isValueFlag(token.name)) {
       return error(
-        `unknown flag ${token.rawName}; the flags are --mms, --workers, --partitions, --seed and --help.`,
+        `unknown flag ${token.rawName}; the flags are --mms, --workers, --partitions, --seed, ` +
+          '--ui, --ui-port, --no-open and --help.',
       );
     }
     // `--mms --seed 1` would otherwise read '--seed' as the number of M&Ms.
@@ -97,19 +124,27 @@ export function parseFlags(args: readonly string[], defaultWorkers: number): Par
   if (typeof partitions === 'string') return error(partitions);
   const seed = readCount(given, 'seed', DEFAULT_SEED, 0, MAX_SEED);
   if (typeof seed === 'string') return error(seed);
-  return { kind: 'run', settings: { mms, workers, partitions, seed } };
+  const settings = { mms, workers, partitions, seed };
+  if (!switches.has('ui') && !given.has('ui-port')) return { kind: 'run', settings };
+  const port = readCount(given, 'ui-port', 0, 0, MAX_PORT);
+  if (typeof port === 'string') return error(port);
+  return { kind: 'run', settings, page: { port, open: !switches.has('no-open') } };
 }
 
 function error(message: string): ParsedFlags {
   return { kind: 'error', message };
 }
 
+function isSwitch(name: string): name is SwitchFlag {
+  return SWITCHES.includes(name);
+}
+
 function isValueFlag(name: string): name is ValueFlag {
-  return name !== 'help' && Object.hasOwn(OPTIONS, name);
+  return !isSwitch(name) && Object.hasOwn(OPTIONS, name);
 }
 
 function example(flag: ValueFlag): string {
-  return { mms: '20m', workers: '2', partitions: '8', seed: '42' }[flag];
+  return { mms: '20m', workers: '2', partitions: '8', seed: '42', 'ui-port': '8080' }[flag];
 }
 
 /** The flag's whole number, its default when absent, or a message saying what was expected. */

@@ -119,6 +119,27 @@ describe('the flags', () => {
     expect(parseFlags(['--', '--mms', '1k'], 3)).toMatchObject({ settings: { mms: 1000 } });
   });
 
+  it('serves the page with --ui, on a port of its choice with --ui-port', () => {
+    const settings = { mms: 20_000_000, workers: 3, partitions: 12, seed: 42 };
+    expect(parseFlags(['--ui'], 3)).toEqual({
+      kind: 'run',
+      settings,
+      page: { port: 0, open: true },
+    });
+    expect(parseFlags(['--ui-port', '8080', '--no-open'], 3)).toEqual({
+      kind: 'run',
+      settings,
+      page: { port: 8080, open: false },
+    });
+    expect(parseFlags([], 3)).not.toHaveProperty('page');
+    expect(parseFlags(['--ui=yes'], 3)).toEqual({ kind: 'error', message: '--ui takes no value.' });
+    expect(parseFlags(['--ui', '--ui-port', '70000'], 3)).toEqual({
+      kind: 'error',
+      message:
+        "--ui-port expects a whole number from 0 to 65535 (like --ui-port 8080), but got '70000'.",
+    });
+  });
+
   it('names the flag that is wrong and what it expects', () => {
     const message = (args: string[]) => {
       const parsed = parseFlags(args, 2);
@@ -222,7 +243,7 @@ describe('the demo, run as a command', () => {
     const { code, stdout } = await runDemo(['--help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Usage: pnpm demo \[flags\]/);
-    for (const flag of ['--mms', '--workers', '--partitions', '--seed', '--help']) {
+    for (const flag of ['--mms', '--workers', '--partitions', '--seed', '--ui', '--help']) {
       expect(stdout).toContain(flag);
     }
   });

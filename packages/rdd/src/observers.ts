@@ -36,6 +36,7 @@ export async function startObservers(
   const eventLog =
     options.eventLog === undefined ? undefined : await EventLogWriter.open(options.eventLog, appId);
   if (eventLog) bus.addListener(eventLog.listener);
+  for (const listener of options.listeners ?? []) bus.addListener(listener);
   const ui =
     options.ui === false
       ? undefined

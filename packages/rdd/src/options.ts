@@ -16,10 +16,25 @@ import {
 export interface ContextOptions {
   /** Worker processes to start on 127.0.0.1. @default os.availableParallelism() */
   readonly workers?: number;
-  /** A master to attach to instead of starting local workers, e.g. `ws://10.0.0.5:7077`. */
+  /**
+   * A master to attach to instead of starting local workers, e.g. `ws://10.0.0.5:7077`.
+   * @default the FLINT_MASTER environment variable (set by `flint submit`), else local workers
+   */
   readonly master?: string;
-  /** The shared secret of the cluster. Local contexts make a random one. */
+  /**
+   * The shared secret of the cluster. Local contexts make a random one.
+   * @default with a master, the FLINT_SECRET environment variable
+   */
   readonly secret?: string;
+  /** With a master: the most cores (executors) this application takes. @default all it can get */
+  readonly maxCores?: number;
+  /** With a master: the name on its status page. @default FLINT_APP_NAME, else the script's name */
+  readonly appName?: string;
+  /**
+   * With a master: the address workers reach this driver at (it listens there).
+   * @default the local address of the route to the master
+   */
+  readonly driverHost?: string;
   /** The web UI: `false`, or where to serve it. @default { host: '127.0.0.1', port: 4040 } */
   readonly ui?: false | { readonly port?: number; readonly host?: string };
   /** Show a console progress bar. @default true on a TTY */
@@ -96,6 +111,9 @@ export function resolveOptions(options: ContextOptions) {
     );
   }
   checkHeartbeats(options);
+  // Read here so that a bad value fails before anything starts; used when local workers start.
+  if (options.memoryPerWorker !== undefined) resolveMemoryPerWorker(options.memoryPerWorker, 1);
+  checkListeners(options.listeners);
   resolveSpeculation(options.speculation); // throws on thresholds that make no sense
   return {
     workers:
@@ -110,22 +128,6 @@ export function resolveOptions(options: ContextOptions) {
   };
 }
 
-/** The heartbeat timeout must leave room for a few missed heartbeats, or healthy workers get lost. */
-  // Read here so that a bad value fails before anything starts; used when local workers start.
-  if (options.memoryPerWorker !== undefined) resolveMemoryPerWorker(options.memoryPerWorker, 1);
-  checkListeners(options.listeners);
-function checkHeartbeats(options: ContextOptions): void {
-  const { heartbeatIntervalMs: interval, heartbeatTimeoutMs: timeout } = options;
-  if (interval !== undefined) checkInteger(interval, 'createContext({ heartbeatIntervalMs })', 1);
-  if (timeout !== undefined) checkInteger(timeout, 'createContext({ heartbeatTimeoutMs })', 1);
-  if ((timeout ?? 60_000) < 3 * (interval ?? 1_000)) {
-    throw new FlintError(
-      ErrorCode.ARGUMENT,
-      `createContext({ heartbeatTimeoutMs: ${timeout ?? 60_000} }) must be at least 3 heartbeat intervals ` +
-        `(${3 * (interval ?? 1_000)} ms), or workers that are merely busy are declared lost.`,
-    );
-  }
-}
 /** The memory limit of each of `workers` local workers, in bytes: as given, or the default. */
 export function resolveMemoryPerWorker(value: unknown, workers: number): number {
   return value === undefined
@@ -152,3 +154,16 @@ function checkListeners(listeners: unknown): void {
   }
 }
 
+/** The heartbeat timeout must leave room for a few missed heartbeats, or healthy workers get lost. */
+function checkHeartbeats(options: ContextOptions): void {
+  const { heartbeatIntervalMs: interval, heartbeatTimeoutMs: timeout } = options;
+  if (interval !== undefined) checkInteger(interval, 'createContext({ heartbeatIntervalMs })', 1);
+  if (timeout !== undefined) checkInteger(timeout, 'createContext({ heartbeatTimeoutMs })', 1);
+  if ((timeout ?? 60_000) < 3 * (interval ?? 1_000)) {
+    throw new FlintError(
+      ErrorCode.ARGUMENT,
+      `createContext({ heartbeatTimeoutMs: ${timeout ?? 60_000} }) must be at least 3 heartbeat intervals ` +
+        `(${3 * (interval ?? 1_000)} ms), or workers that are merely busy are declared lost.`,
+    );
+  }
+}

@@ -5,45 +5,32 @@
  * docs/ui-job.png. Set FLINT_SKIP_BROWSER_TESTS=1 on a machine without Chromium.
  */
 
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ListenerBus } from '../src/events.js';
 import { startWebUi, type WebUi } from '../src/ui/webUi.js';
+import {
+  type Browser,
+  type BrowserContext,
+  launchChromium,
+  type Page,
+  skipBrowserTests,
+  watchForProblems,
+} from './chromium.js';
 import { mapStageDoneEvents, runningJobEvents, syntheticApp } from './fixtures/syntheticApp.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = fileURLToPath(new URL('../../../docs/ui-job.png', import.meta.url));
-const skip = process.env.FLINT_SKIP_BROWSER_TESTS === '1';
 
-describe.skipIf(skip)('web UI in Chromium', { timeout: 60_000 }, () => {
+describe.skipIf(skipBrowserTests)('web UI in Chromium', { timeout: 60_000 }, () => {
   let browser: Browser | undefined;
   let context: BrowserContext | undefined;
   let ui: WebUi | undefined;
   let problems: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not installed at ${CHROMIUM}: run \`apt-get install -y chromium\`, ` +
-          'or set FLINT_SKIP_BROWSER_TESTS=1 to skip the browser tests.',
-      );
-    }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterEach(async () => {
@@ -70,13 +57,7 @@ describe.skipIf(skip)('web UI in Chromium', { timeout: 60_000 }, () => {
       javaScriptEnabled: options.javaScriptEnabled ?? true,
     });
     const page = await context.newPage();
-    problems = [];
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') {
-        problems.push(`console ${message.type()}: ${message.text()}`);
-      }
-    });
+    problems = watchForProblems(page);
     return { bus, page };
   }
 

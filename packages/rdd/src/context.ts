@@ -57,7 +57,7 @@ export interface DatasetRuntime {
 export class FlintContext implements AsyncDisposable {
   readonly #scheduler: DAGScheduler;
   readonly #pool: WorkerPool;
-  readonly #cluster: LocalCluster | undefined;
+  readonly #backend: WorkerBackend;
   readonly #bus: ListenerBus;
   readonly #captureMode: 'auto' | 'explicit';
   /** Declared module specifiers, each with the directory of the module that declared it. */
@@ -77,7 +77,7 @@ export class FlintContext implements AsyncDisposable {
   constructor(parts: {
     scheduler: DAGScheduler;
     pool: WorkerPool;
-    cluster: LocalCluster | undefined;
+    backend: WorkerBackend;
     bus: ListenerBus;
     observers: Observers;
     captureMode: 'auto' | 'explicit';
@@ -86,7 +86,7 @@ export class FlintContext implements AsyncDisposable {
     this.#observers = parts.observers;
     this.#scheduler = parts.scheduler;
     this.#pool = parts.pool;
-    this.#cluster = parts.cluster;
+    this.#backend = parts.backend;
     this.#bus = parts.bus;
     this.#captureMode = parts.captureMode;
     parts.scheduler.accumulatorListener = (updates) => this.applyAccumulatorUpdates(updates);
@@ -115,14 +115,14 @@ export class FlintContext implements AsyncDisposable {
       },
       runJob: (node, result, partitions, options) => {
         this.#assertRunning();
+        // Spark's semantics: each job sees the values its functions' variables hold now.
+        recaptureLineage(node);
         return this.#scheduler.runJob(node, result, partitions, options);
       },
       unpersist: (nodeId) => {
         for (const worker of parts.pool.workers.values())
           parts.pool.send(worker.id, { type: 'unpersist', nodeId });
       },
-        // Spark's semantics: each job sees the values its functions' variables hold now.
-        recaptureLineage(node);
       get defaultParallelism() {
         return Math.max(
           2,
@@ -141,7 +141,7 @@ export class FlintContext implements AsyncDisposable {
 
   /** PIDs of the local worker processes (empty when attached to a master). */
   get workerPids(): number[] {
-    return this.#cluster?.pids ?? [];
+    return this.#backend.pids;
   }
 
   /** Listens to every job, stage, task and worker event. Returns a function that stops listening. */
@@ -325,7 +325,7 @@ export class FlintContext implements AsyncDisposable {
       this.#scheduler.cancelAll('the context was stopped');
       await this.#pool.close();
       await this.#observers.close();
-      await this.#cluster?.stop();
+      await this.#backend.stop();
     })();
     return this.#stopped;
   }
@@ -350,17 +350,16 @@ export class FlintContext implements AsyncDisposable {
  */
 export async function createContext(options: ContextOptions = {}): Promise<FlintContext> {
   const resolved = resolveOptions(options);
-  if (options.master !== undefined) {
-    // TODO(#7): attach to a master's cluster.
-    throw new FlintError(
-      ErrorCode.ARGUMENT,
-      `createContext({ master }) is not available yet; omit master to run on local workers.`,
-    );
-  }
+  const masterUrl = masterUrlOf(options);
   const secret =
-    options.secret === undefined
-      ? createSecret()
-      : checkSecret(options.secret, 'createContext({ secret })');
+    masterUrl !== undefined
+      ? checkSecret(options.secret ?? process.env.FLINT_SECRET, 'createContext({ master })')
+      : options.secret === undefined
+        ? createSecret()
+        : checkSecret(options.secret, 'createContext({ secret })');
+  // On a cluster the driver listens where the workers can reach it.
+  const driverHost =
+    masterUrl === undefined ? undefined : await driverHostFor(masterUrl, options.driverHost);
   const bus = new ListenerBus();
   let scheduler: DAGScheduler | undefined;
   // Observers start first, so the UI and the event log see the workers join.
@@ -370,6 +369,7 @@ export async function createContext(options: ContextOptions = {}): Promise<Flint
   const pool = await WorkerPool.start(
     {
       secret,
+      ...(driverHost === undefined ? {} : { host: driverHost }),
       ...(options.heartbeatTimeoutMs === undefined
         ? {}
         : { heartbeatTimeoutMs: options.heartbeatTimeoutMs }),
@@ -406,8 +406,42 @@ export async function createContext(options: ContextOptions = {}): Promise<Flint
   scheduler = new DAGScheduler(pool, bus, resolved.maxTaskFailures, {
     ...(options.speculation === undefined ? {} : { speculation: options.speculation }),
   });
-  const cluster = new LocalCluster({
+  let backend: WorkerBackend;
+  try {
+    backend =
+      masterUrl === undefined
+        ? await startLocalWorkers(pool, options, resolved.workers, secret)
+        : await attachToMaster(masterUrl, options, {
+            secret,
+            driverUrl: pool.url,
+            tls: options.tls,
+            joined: () => pool.workers.size,
+          });
+  } catch (error) {
+    await pool.close();
+    await observers.close();
+    throw error;
+  }
+  return new FlintContext({
+    scheduler,
+    pool,
+    backend,
+    bus,
+    observers,
+    captureMode: resolved.capture,
     workers: resolved.workers,
+  });
+}
+
+/** Starts `count` worker processes on this machine and waits until they all joined. */
+async function startLocalWorkers(
+  pool: WorkerPool,
+  options: ContextOptions,
+  count: number,
+  secret: string,
+): Promise<WorkerBackend> {
+  const cluster = new LocalCluster({
+    workers: count,
     driverUrl: pool.url,
     secret,
     // Workers the driver declares lost are killed and replaced, so the context keeps its size.
@@ -419,25 +453,16 @@ export async function createContext(options: ContextOptions = {}): Promise<Flint
       ? {}
       : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
     ...(options.tls === undefined ? {} : { tls: options.tls }),
+    memoryPerWorkerBytes: resolveMemoryPerWorker(options.memoryPerWorker, count),
   });
   cluster.start();
   try {
-    await waitForWorkers(pool, resolved.workers);
+    await waitForWorkers(pool, count);
   } catch (error) {
-    await pool.close();
     await cluster.stop();
-    await observers.close();
     throw error;
   }
-  return new FlintContext({
-    scheduler,
-    pool,
-    cluster,
-    bus,
-    observers,
-    captureMode: resolved.capture,
-    workers: resolved.workers,
-  });
+  return cluster;
 }
 
 async function waitForWorkers(pool: WorkerPool, count: number): Promise<void> {
@@ -453,4 +478,3 @@ async function waitForWorkers(pool: WorkerPool, count: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
-    memoryPerWorkerBytes: resolveMemoryPerWorker(options.memoryPerWorker, count),

@@ -26,6 +26,18 @@ export { toDebugString } from './lineage.js';
 export type { LocalClusterOptions } from './localCluster.js';
 export { LocalCluster } from './localCluster.js';
 export { MapOutputTracker } from './mapOutputTracker.js';
+export type {
+  ApplicationStatus,
+  MasterOptions,
+  MasterStatus,
+  SchedulingMode,
+  WorkerStatus,
+} from './master/master.js';
+export { DEFAULT_MASTER_PORT, Master } from './master/master.js';
+export type { MasterClientOptions } from './master/masterClient.js';
+export { MasterClient } from './master/masterClient.js';
+export type { MasterStatusPage } from './master/statusPage.js';
+export { DEFAULT_MASTER_UI_PORT, startMasterStatusPage } from './master/statusPage.js';
 export type { ConsoleProgressBarOptions, ProgressBarStream } from './progressBar.js';
 export { ConsoleProgressBar } from './progressBar.js';
 export type { SpeculationOptions } from './speculation.js';

@@ -892,7 +892,6 @@ export class DatasetImpl<T> {
   }
 
   async histogram(
-    this: DatasetImpl<number>,
     bucketsOrCount: number | readonly unknown[],
     options?: ActionOptions,
   ): Promise<[unknown[], number[]]> {

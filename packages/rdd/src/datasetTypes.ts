@@ -172,6 +172,14 @@ export interface BaseDataset<T> {
   /** How many times each element occurs, as a Map keyed by the element. */
   countByValue(options?: ActionOptions): Promise<Map<T, number>>;
 
+  /**
+   * Counts per bucket between sorted edges: buckets are `[a, b)` except the last, `[a, b]`.
+   * Elements are placed by comparison, so strings work as well as numbers (as PySpark's);
+   * elements outside the edges are not counted. Resolves to `[edges, counts]`. Numeric datasets
+   * also take a bucket count.
+   */
+  histogram(buckets: readonly T[], options?: ActionOptions): Promise<[T[], number[]]>;
+
   /** Whether the dataset has no elements (reads as little as it can). */
   isEmpty(options?: ActionOptions): Promise<boolean>;
 
@@ -325,11 +333,8 @@ export interface NumericDatasetFunctions {
   sampleStdev(options?: ActionOptions): Promise<number>;
 
   /**
-   * Counts per bucket. Given sorted edges, buckets are `[a, b)` except the last, `[a, b]`; given a
-   * count, that many equal buckets from min to max. Resolves to `[buckets, counts]`.
+   * Counts per bucket: that many equal buckets from min to max. Resolves to `[edges, counts]`.
+   * (Given edges, `histogram` works on any comparable elements; see {@link BaseDataset.histogram}.)
    */
-  histogram(
-    bucketsOrCount: number | readonly unknown[],
-    options?: ActionOptions,
-  ): Promise<[unknown[], number[]]>;
+  histogram(bucketCount: number, options?: ActionOptions): Promise<[number[], number[]]>;
 }

@@ -16,7 +16,8 @@ declare const numbers: Dataset<number>;
 type PairMethod = keyof PairDatasetFunctions<unknown, unknown>;
 // biome-ignore lint/suspicious/noExplicitAny: the type of untyped data, which these tests are about
 type Untyped = any;
-type NumericMethod = keyof NumericDatasetFunctions;
+// histogram is numeric with a bucket count, and on every dataset with bucket edges.
+type NumericMethod = Exclude<keyof NumericDatasetFunctions, 'histogram'>;
 
 // A function returning a 2-element array literal makes a pair dataset, so pair methods apply.
 const counts = words.map((w) => [w, 1]).reduceByKey((a, b) => a + b);
@@ -80,7 +81,11 @@ expectTypeOf(words.map((w) => [w, w.length] as const).reduceByKey((a, b) => a + 
 // Numeric methods exist on numbers only.
 expectTypeOf(numbers.sum()).toEqualTypeOf<Promise<number>>();
 expectTypeOf(numbers.stats()).resolves.toHaveProperty('stdev').toEqualTypeOf<number>();
-expectTypeOf(numbers.histogram(3)).toEqualTypeOf<Promise<[unknown[], number[]]>>();
+expectTypeOf(numbers.histogram(3)).toEqualTypeOf<Promise<[number[], number[]]>>();
+expectTypeOf(numbers.histogram([0, 5, 10])).toEqualTypeOf<Promise<[number[], number[]]>>();
+expectTypeOf(words.histogram(['a', 'm', 'z'])).toEqualTypeOf<Promise<[string[], number[]]>>();
+// @ts-expect-error a bucket count needs numbers to divide the range
+words.histogram(3);
 expectTypeOf(words.map((w) => w.length).mean()).toEqualTypeOf<Promise<number>>();
 expectTypeOf(
   sc

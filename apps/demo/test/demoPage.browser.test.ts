@@ -1,7 +1,7 @@
 /**
  * `pnpm demo --ui` in a real headless Chromium (Debian's, through the scheduler tests' helper):
  * the demo runs as its own process, the page is opened while the workers start, and must then
- * follow the run live to the numbers the command line prints. Saves docs/ui-demo.png. Set
+ * follow the run live to the numbers the command line prints. Saves docs/ui-demo.png (with FLINT_UPDATE_SCREENSHOTS=1). Set
  * FLINT_SKIP_BROWSER_TESTS=1 on a machine without Chromium.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -13,12 +13,13 @@ import {
   type Browser,
   launchChromium,
   type Page,
+  screenshotPath,
   skipBrowserTests,
   watchForProblems,
 } from '../../../packages/scheduler/test/chromium.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SCREENSHOT = fileURLToPath(new URL('../../../docs/ui-demo.png', import.meta.url));
+const SCREENSHOT = screenshotPath('ui-demo.png');
 const MMS = 3_000_000;
 const PARTITIONS = 8;
 

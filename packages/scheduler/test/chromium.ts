@@ -6,6 +6,9 @@
  */
 
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 export type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -15,6 +18,16 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 /** Whether this machine asked to skip the browser tests. */
 export const skipBrowserTests = process.env.FLINT_SKIP_BROWSER_TESTS === '1';
+
+/**
+ * Where a test saves its screenshot `name`: docs/ when FLINT_UPDATE_SCREENSHOTS=1 (to refresh the
+ * README's pictures), else the temp dir, so that running the tests leaves the checkout clean.
+ */
+export function screenshotPath(name: string): string {
+  return process.env.FLINT_UPDATE_SCREENSHOTS === '1'
+    ? fileURLToPath(new URL(`../../../docs/${name}`, import.meta.url))
+    : join(tmpdir(), `flint-${name}`);
+}
 
 /** Starts headless Chromium, or fails saying how to install it (or skip the browser tests). */
 export async function launchChromium(): Promise<Browser> {

@@ -2,12 +2,11 @@
  * The web UI in a real headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core):
  * keyboard navigation from the jobs list to a job, the DAG's stage boundary as drawn, live updates
  * arriving without a reload, no script or CSP errors, and the page without JavaScript. Saves
- * docs/ui-job.png. Set FLINT_SKIP_BROWSER_TESTS=1 on a machine without Chromium.
+ * docs/ui-job.png (with FLINT_UPDATE_SCREENSHOTS=1). Set FLINT_SKIP_BROWSER_TESTS=1 on a machine without Chromium.
  */
 
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ListenerBus } from '../src/events.js';
 import { startWebUi, type WebUi } from '../src/ui/webUi.js';
@@ -16,12 +15,13 @@ import {
   type BrowserContext,
   launchChromium,
   type Page,
+  screenshotPath,
   skipBrowserTests,
   watchForProblems,
 } from './chromium.js';
 import { mapStageDoneEvents, runningJobEvents, syntheticApp } from './fixtures/syntheticApp.js';
 
-const SCREENSHOT = fileURLToPath(new URL('../../../docs/ui-job.png', import.meta.url));
+const SCREENSHOT = screenshotPath('ui-job.png');
 
 describe.skipIf(skipBrowserTests)('web UI in Chromium', { timeout: 60_000 }, () => {
   let browser: Browser | undefined;

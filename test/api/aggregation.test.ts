@@ -2,7 +2,6 @@
  * Whole-dataset aggregation: reduce, fold, aggregate, treeAggregate, treeReduce, and the numeric
  * actions sum, mean, variance, stdev, sampleVariance, sampleStdev, stats, histogram.
  */
-import type { Dataset } from '@flint/rdd';
 import { describe, expect, it } from 'vitest';
 import { failure, numbers, sorted, useContext } from './support.js';
 

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
-import { decodeMessage, encodeMessage, type Message, PROTOCOL_VERSION } from '@flint/worker';
+import { decodeMessages, encodeMessage, type Message, PROTOCOL_VERSION } from '@flint/worker';
 import { helloProof } from './support.js';
 
 /** WebSocket opcodes. */
@@ -187,7 +187,7 @@ export class WireClient {
       this.#buffer = this.#buffer.subarray(frame.size);
       if (frame.opcode === Opcode.binary) {
         try {
-          this.inbox.push(decodeMessage(frame.payload));
+          this.inbox.push(...decodeMessages(frame.payload));
         } catch {
           this.undecodable++;
         }

@@ -91,6 +91,8 @@ interface ActiveJob {
   readonly finalNode: LineageNode;
   readonly result: ResultSpec;
   readonly partitions: readonly number[];
+  /** Where each partition's result goes in `results`. */
+  readonly indexOfPartition: ReadonlyMap<number, number>;
   readonly description: string;
   readonly results: unknown[];
   readonly finished: boolean[];
@@ -173,6 +175,7 @@ export class DAGScheduler implements TaskSchedulerListener {
         finalNode: node,
         result,
         partitions,
+        indexOfPartition: new Map(partitions.map((partition, index) => [partition, index])),
         description: options.description ?? `job ${jobId}`,
         results: new Array(partitions.length),
         finished: new Array(partitions.length).fill(false),
@@ -290,8 +293,8 @@ export class DAGScheduler implements TaskSchedulerListener {
     } else {
       const job = this.#jobs.get(stage.jobId);
       if (!job || result.kind !== 'value') return;
-      const index = job.partitions.indexOf(partition);
-      if (index === -1 || job.finished[index]) return;
+      const index = job.indexOfPartition.get(partition);
+      if (index === undefined || job.finished[index]) return;
       job.finished[index] = true;
       job.results[index] = result.value;
       job.numFinished++;
@@ -688,8 +691,9 @@ export class DAGScheduler implements TaskSchedulerListener {
     for (let attempt = 0; attempt < stage.attempts; attempt++) {
       const key = stageKey(stage, attempt);
       for (const worker of this.pool.workers.values()) {
+        // Housekeeping: it may wait to travel with the next job's launches.
         if (worker.definedStages.delete(key))
-          this.pool.send(worker.id, { type: 'forgetStage', stageKey: key });
+          this.pool.send(worker.id, { type: 'forgetStage', stageKey: key }, true);
       }
     }
   }

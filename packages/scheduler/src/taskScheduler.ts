@@ -7,11 +7,22 @@
  * the workers holding them, waiting up to a locality wait for one of them (Spark's delay
  * scheduling) before it runs elsewhere and recomputes them.
  *
- * Invariants: a worker never runs more tasks than its cores; a worker receives a stage attempt's
- * spec once, before that attempt's first task on it; a partition of a task set succeeds at most
- * once (the first result wins, later copies are killed or ignored), so its result and its
+ * Short tasks are pipelined: when a task set's tasks (or, before any of them finished, the recent
+ * tasks) take well under a millisecond, a worker is sent more tasks than its cores and queues them,
+ * so it never idles for a round trip to the driver, which would cost more than such a task. Queued
+ * tasks are offered round robin across workers. When queued tasks prove long after all, an idle
+ * core elsewhere gets one: it is killed in its queue and, once its worker confirms, offered again.
+ *
+ * Invariants: a worker never holds more tasks than its cores plus its queue allowance, and runs at
+ * most its cores at once (the worker queues the rest in launch order); a worker receives a stage
+ * attempt's spec once, before that attempt's first task on it; a partition of a task set succeeds
+ * at most once (the first result wins, later copies are killed or ignored), so its result and its
  * accumulator additions reach the listener once; a task set that is a zombie (its stage failed,
- * was resubmitted or cancelled) launches nothing more, but its running tasks may still finish.
+ * was resubmitted or cancelled) launches nothing more, but its running tasks may still finish;
+ * a task is started (its taskStart posted) when it takes a core, at launch or when the tasks
+ * before it in its worker's queue end (workers run their tasks in launch order, see Executor), and
+ * one that never started posts no event at all: it is as if it had stayed pending; when a worker
+ * is lost, only its started tasks count as failures, and the rest run again elsewhere.
  */
 import {
   ErrorCode,
@@ -67,6 +78,20 @@ const MAX_FAILED_TASKS_PER_WORKER = 2;
  */
 const LOCALITY_WAIT_MS = 3_000;
 
+/** Tasks estimated shorter than this are pipelined (queued on workers beyond their cores). */
+const PIPELINE_BELOW_MS = 1;
+/** How much estimated work a core gets queued: enough to cover a round trip to the driver. */
+const QUEUED_WORK_MS = 2;
+/** The most tasks queued per core. */
+const MAX_QUEUED_PER_CORE = 32;
+/**
+ * The most tasks queued per core on the strength of other task sets' durations, before a task set's
+ * own tasks say how long they take (a job of tiny tasks may be followed by one of long tasks).
+ */
+const MAX_QUEUED_PER_CORE_BY_PRIOR = 4;
+/** Weight of the latest duration in the moving averages of task durations. */
+const DURATION_WEIGHT = 0.25;
+
 interface TaskAttempt {
   readonly taskId: number;
   readonly manager: TaskSetManager;
@@ -74,10 +99,22 @@ interface TaskAttempt {
   readonly attempt: number;
   readonly workerId: string;
   readonly speculative: boolean;
-  /** Driver clock at launch, for speculation. */
-  readonly launchedAt: number;
+  /**
+   * Driver clock when it took a core on its worker (at launch, or once the tasks before it ended),
+   * for speculation; undefined while it waits in the worker's queue.
+   */
+  startedAt?: number;
   /** Set once the scheduler asked the worker to kill it, with why. */
   killReason?: string;
+  /** Killed before it started, to run elsewhere (see TaskScheduler#withdrawQueued). */
+  withdrawn?: boolean;
+}
+
+/** The tasks a worker holds, as the driver knows them. */
+interface WorkerTasks {
+  readonly cores: number;
+  readonly tasks: TaskAttempt[];
+  started: number;
 }
 
 /** Per-task-set bookkeeping: what is pending, running and done, and how often each task failed. */
@@ -94,14 +131,19 @@ class TaskSetManager {
   readonly speculatable = new Set<number>();
   readonly successDurations: number[] = [];
   readonly #preferred = new Map<number, readonly string[]>();
+  /** Whether any task prefers some worker; without, the next pending task goes anywhere. */
+  readonly #hasPreferences: boolean;
   /** When a task last launched where its cached input is (or the set was submitted). */
   lastLocalLaunch = Date.now();
   /** A zombie launches nothing more (its stage failed, was resubmitted or cancelled). */
   zombie = false;
+  /** Moving average of the worker-measured durations of this set's finished tasks. */
+  averageTaskMs: number | undefined;
 
   constructor(readonly taskSet: TaskSet) {
     this.partitions = new Set(taskSet.partitions);
     this.pending = [...taskSet.partitions];
+    this.#hasPreferences = taskSet.partitions.some((p) => this.preferredWorkers(p).length > 0);
   }
 
   preferredWorkers(partition: number): readonly string[] {
@@ -133,6 +175,8 @@ class TaskSetManager {
    * them, it still avoids the worker of its last failure when it can.
    */
   takePending(workerId: string, eligible: readonly string[], now: number): number | undefined {
+    // The common case, in O(1): no locality to honour and no failure to steer around.
+    if (!this.#hasPreferences && this.failedOn.size === 0) return this.pending.shift();
     const allowed = (partition: number) => {
       const failedOn = this.failedOn.get(partition);
       if (!failedOn?.has(workerId)) return true;
@@ -158,7 +202,7 @@ class TaskSetManager {
 
   /** Whether a pending task may be waiting for a busy worker holding its input. */
   get waitsForLocality(): boolean {
-    return this.pending.some((p) => this.preferredWorkers(p).length > 0);
+    return this.#hasPreferences && this.pending.some((p) => this.preferredWorkers(p).length > 0);
   }
 
   /** A straggler to copy onto `workerId`: one not already running or failed there. */
@@ -181,6 +225,15 @@ class TaskSetManager {
 export class TaskScheduler {
   readonly #managers: TaskSetManager[] = [];
   readonly #running = new Map<number, TaskAttempt>();
+  /**
+   * Per worker, its tasks not yet reported back, in launch order (the order it runs them in), how
+   * many of them started, and its cores (the pool forgets a lost worker before we hear of it).
+   */
+  readonly #outstanding = new Map<string, WorkerTasks>();
+  /** Moving average of the worker-measured durations of recent tasks, across task sets. */
+  #averageTaskMs: number | undefined;
+  /** Withdrawn tasks whose workers have not confirmed yet. */
+  #withdrawing = 0;
   /** Per job: per worker, the distinct tasks (`stage:partition`) that failed on it. */
   readonly #jobFailures = new Map<number, Map<string, Set<string>>>();
   readonly #excluded = new Map<number, Set<string>>();
@@ -262,18 +315,28 @@ export class TaskScheduler {
     return true;
   }
 
-  /** Fills every free slot on every worker with pending tasks, then speculative copies. */
+  /**
+   * Fills every free core on every worker with pending tasks, then speculative copies; then, for
+   * short tasks, every worker's queue, round robin; then lets idle cores take over queued tasks.
+   */
   reviveOffers(): void {
     const workers = [...this.pool.workers.values()];
     const liveIds = workers.map((worker) => worker.id);
     const now = Date.now();
-    let idleSlots = false;
     for (const worker of workers) {
-      while (worker.runningTasks < worker.cores && this.#launchOne(worker, liveIds, now)) {
-        // keep filling this worker's slots
+      while (worker.runningTasks < worker.cores && this.#launchOne(worker, liveIds, now, false)) {
+        // keep filling this worker's cores
       }
-      if (worker.runningTasks < worker.cores) idleSlots = true;
     }
+    // One task per worker per round, so that queued tasks spread evenly.
+    let offering = workers;
+    while (offering.length > 0)
+      offering = offering.filter((worker) => this.#launchOne(worker, liveIds, now, true));
+    let idleCores = 0;
+    for (const worker of workers) idleCores += Math.max(0, worker.cores - worker.runningTasks);
+    // Idle cores take what waits behind long tasks in other workers' queues.
+    if (idleCores > this.#withdrawing) this.#withdrawQueued(idleCores);
+    const idleSlots = idleCores > 0;
     // A slot left idle for locality is offered again when the wait ends.
     if (idleSlots && this.scheduleRevive && !this.#reviveScheduled) {
       const waiting = this.#managers.filter(
@@ -299,6 +362,8 @@ export class TaskScheduler {
     const task = this.#end(taskId, workerId);
     if (!task) return;
     const { manager, partition } = task;
+    this.#noteDuration(manager, metrics.durationMs);
+    this.#markStarted(task); // it ran, whatever the driver had inferred
     if (manager.done.has(partition)) {
       // Another attempt won the race; this one's result (and accumulator additions) is dropped.
       this.#postTaskEnd(task, 'killed', {
@@ -307,12 +372,13 @@ export class TaskScheduler {
     } else {
       manager.done.add(partition);
       manager.speculatable.delete(partition);
-      manager.successDurations.push(Date.now() - task.launchedAt);
+      manager.successDurations.push(Date.now() - (task.startedAt ?? Date.now()));
       this.#postTaskEnd(task, 'success', { metrics });
       for (const other of manager.attemptsOf(partition))
         this.#kill(other, 'another attempt of this task finished first');
       this.listener.taskSucceeded(manager.taskSet, partition, result, workerId);
     }
+    this.#startQueued(workerId);
     this.#dropFinishedManagers();
     this.reviveOffers();
   }
@@ -328,12 +394,15 @@ export class TaskScheduler {
     if (!task) return;
     const { manager, partition } = task;
     if (killed || task.killReason !== undefined) {
-      this.#postTaskEnd(task, 'killed', {
-        reason: task.killReason ?? 'the worker stopped it',
-        error,
-      });
+      // Killed in the worker's queue, it never started: no event, as for a pending task.
+      if (task.startedAt !== undefined)
+        this.#postTaskEnd(task, 'killed', {
+          reason: task.killReason ?? 'the worker stopped it',
+          error,
+        });
       this.#requeueIfNeeded(task);
     } else if (fetchFailure) {
+      this.#markStarted(task);
       this.#postTaskEnd(task, 'fetchFailed', { error, fetchFailure });
       if (!manager.zombie) {
         // The stage must be resubmitted once the lost map outputs are recomputed; this attempt's
@@ -342,23 +411,32 @@ export class TaskScheduler {
         this.listener.fetchFailed(manager.taskSet, partition, fetchFailure);
       }
     } else {
+      this.#markStarted(task);
       const excluded = this.#noteFailureOnWorker(task);
       this.#postTaskEnd(task, 'failed', { error, ...(excluded ? { workerExcluded: true } : {}) });
       this.#recordFailure(task, { attempt: task.attempt, workerId, error });
     }
+    this.#startQueued(workerId);
     this.#dropFinishedManagers();
     this.reviveOffers();
   }
 
   /**
    * Ends the tasks a lost worker was running. Each counts as a failure of its task (as in Spark:
-   * a task that crashes its worker must not crash workers forever), and is retried elsewhere.
+   * a task that crashes its worker must not crash workers forever), and is retried elsewhere. The
+   * tasks still in its queue had not started: they run elsewhere, with no failure counted.
    */
   workerLost(workerId: string, reason: string): void {
-    for (const task of [...this.#running.values()]) {
-      if (task.workerId !== workerId) continue;
+    const tasks = this.#outstanding.get(workerId)?.tasks ?? [];
+    this.#outstanding.delete(workerId);
+    for (const task of tasks) {
       this.#running.delete(task.taskId);
       this.#removeAttempt(task);
+      if (task.withdrawn) this.#withdrawing--;
+      if (task.startedAt === undefined) {
+        this.#requeueIfNeeded(task);
+        continue;
+      }
       const error: SerializedError = {
         name: 'FlintError',
         code: ErrorCode.WORKER_LOST,
@@ -392,8 +470,8 @@ export class TaskScheduler {
           manager.speculatable.has(partition)
         )
           continue;
-        const only = attempts[0];
-        if (only && now - only.launchedAt > threshold) {
+        const startedAt = attempts[0]?.startedAt;
+        if (startedAt !== undefined && now - startedAt > threshold) {
           manager.speculatable.add(partition);
           found = true;
         }
@@ -449,6 +527,15 @@ export class TaskScheduler {
     if (tasks.size < MAX_FAILED_TASKS_PER_WORKER || excluded.has(task.workerId)) return false;
     excluded.add(task.workerId);
     this.#excluded.set(jobId, excluded);
+    // What of the job waits in its queue runs elsewhere: nothing of it starts there any more.
+    for (const queued of this.#outstanding.get(task.workerId)?.tasks ?? []) {
+      if (
+        queued.startedAt === undefined &&
+        queued.killReason === undefined &&
+        queued.manager.taskSet.jobId === jobId
+      )
+        this.#withdraw(queued, 'its worker was excluded from the job');
+    }
     return true;
   }
 
@@ -466,9 +553,20 @@ export class TaskScheduler {
 
   // Launching ---------------------------------------------------------------------------------
 
-  #launchOne(worker: WorkerHandle, liveIds: readonly string[], now: number): boolean {
+  /**
+   * Launches one task on `worker`: on a free core, or with `queue`, into its queue when the task
+   * set's tasks are short enough to be pipelined.
+   */
+  #launchOne(
+    worker: WorkerHandle,
+    liveIds: readonly string[],
+    now: number,
+    queue: boolean,
+  ): boolean {
     for (const manager of this.#managers) {
       if (manager.zombie) continue;
+      const capacity = worker.cores * (1 + (queue ? this.#queuedPerCore(manager) : 0));
+      if (worker.runningTasks >= capacity) continue;
       const eligible = this.#eligibleWorkers(manager.taskSet.jobId, liveIds);
       if (!eligible.includes(worker.id)) continue;
       const partition = manager.takePending(worker.id, eligible, now);
@@ -476,6 +574,8 @@ export class TaskScheduler {
         this.#launch(worker, manager, partition, false);
         return true;
       }
+      // A speculative copy only takes a free core: queued behind others, it would gain nothing.
+      if (queue) continue;
       const straggler = manager.takeSpeculatable(worker.id);
       if (straggler !== undefined) {
         this.#launch(worker, manager, straggler, true);
@@ -483,6 +583,56 @@ export class TaskScheduler {
       }
     }
     return false;
+  }
+
+  /** How many tasks of the set each core may hold queued: 0 unless they are short. */
+  #queuedPerCore(manager: TaskSetManager): number {
+    const own = manager.averageTaskMs;
+    const estimate = own ?? this.#averageTaskMs;
+    if (estimate === undefined || estimate >= PIPELINE_BELOW_MS) return 0;
+    const perCore = Math.min(MAX_QUEUED_PER_CORE, Math.ceil(QUEUED_WORK_MS / estimate));
+    return own === undefined ? Math.min(perCore, MAX_QUEUED_PER_CORE_BY_PRIOR) : perCore;
+  }
+
+  #noteDuration(manager: TaskSetManager, durationMs: number): void {
+    if (!(durationMs >= 0 && durationMs < Number.POSITIVE_INFINITY)) return;
+    manager.averageTaskMs = movingAverage(manager.averageTaskMs, durationMs);
+    this.#averageTaskMs = movingAverage(this.#averageTaskMs, durationMs);
+  }
+
+  /**
+   * Takes back from their workers' queues up to `idleCores` tasks that have not started, of task
+   * sets whose tasks turned out not to be short, so that idle cores elsewhere run them: each is
+   * killed where it waits and, once its worker confirms, pending again. (Launching a copy at once
+   * would race with a worker that started it meanwhile.)
+   */
+  #withdrawQueued(idleCores: number): void {
+    let wanted = idleCores - this.#withdrawing;
+    for (const { tasks } of this.#outstanding.values()) {
+      // From the back: the tasks that would start last.
+      for (let i = tasks.length - 1; i >= 0 && wanted > 0; i--) {
+        const task = tasks[i] as TaskAttempt;
+        const { manager, partition } = task;
+        if (task.startedAt !== undefined) break;
+        if (
+          manager.zombie ||
+          task.killReason !== undefined ||
+          this.#queuedPerCore(manager) > 0 ||
+          manager.done.has(partition) ||
+          manager.attemptsOf(partition).length !== 1
+        )
+          continue;
+        this.#withdraw(task, 'a core is idle elsewhere');
+        wanted--;
+      }
+    }
+  }
+
+  /** Kills a task that has not started, so that it runs elsewhere (see #withdrawQueued). */
+  #withdraw(task: TaskAttempt, reason: string): void {
+    task.withdrawn = true;
+    this.#withdrawing++;
+    this.#kill(task, reason);
   }
 
   #launch(
@@ -518,22 +668,48 @@ export class TaskScheduler {
       attempt,
       workerId: worker.id,
       speculative,
-      launchedAt: Date.now(),
     };
     this.#running.set(taskId, task);
+    const held = this.#outstanding.get(worker.id);
+    if (held) held.tasks.push(task);
+    else this.#outstanding.set(worker.id, { cores: worker.cores, tasks: [task], started: 0 });
     const attempts = manager.running.get(partition);
     if (attempts) attempts.push(task);
     else manager.running.set(partition, [task]);
+    this.#startQueued(worker.id);
+  }
+
+  /**
+   * Marks started the tasks that hold a core on `workerId`: its oldest ones, as it runs them in
+   * launch order (a task killed while it waited does not count: it left the queue).
+   */
+  #startQueued(workerId: string): void {
+    const held = this.#outstanding.get(workerId);
+    if (!held || held.started >= held.cores) return;
+    for (const task of held.tasks) {
+      if (held.started >= held.cores) return;
+      if (task.startedAt === undefined && task.killReason === undefined) {
+        this.#markStarted(task);
+        held.started++;
+      }
+    }
+  }
+
+  /** Records that a task took a core (the caller counts it in its worker's tasks, if held). */
+  #markStarted(task: TaskAttempt): void {
+    if (task.startedAt !== undefined) return;
+    task.startedAt = Date.now();
+    const { taskSet } = task.manager;
     this.bus.post({
       type: 'taskStart',
-      time: Date.now(),
-      taskId,
+      time: task.startedAt,
+      taskId: task.taskId,
       stageId: taskSet.stageId,
       stageAttempt: taskSet.stageAttempt,
-      partition,
-      attempt,
-      workerId: worker.id,
-      speculative,
+      partition: task.partition,
+      attempt: task.attempt,
+      workerId: task.workerId,
+      speculative: task.speculative,
     });
   }
 
@@ -554,6 +730,13 @@ export class TaskScheduler {
     if (!task || task.workerId !== workerId) return undefined;
     this.#running.delete(taskId);
     this.#removeAttempt(task);
+    const held = this.#outstanding.get(workerId);
+    const index = held?.tasks.indexOf(task) ?? -1;
+    if (held && index !== -1) {
+      held.tasks.splice(index, 1);
+      if (task.startedAt !== undefined) held.started--;
+    }
+    if (task.withdrawn) this.#withdrawing--;
     const worker = this.pool.workers.get(workerId);
     if (worker) worker.runningTasks = Math.max(0, worker.runningTasks - 1);
     return task;
@@ -605,4 +788,8 @@ export class TaskScheduler {
       if ((this.#managers[i] as TaskSetManager).isFinished) this.#managers.splice(i, 1);
     }
   }
+}
+
+function movingAverage(previous: number | undefined, latest: number): number {
+  return previous === undefined ? latest : previous + DURATION_WEIGHT * (latest - previous);
 }

@@ -5,18 +5,24 @@
  *
  * A worker is lost when its socket closes or when it sends nothing (no heartbeat, no task
  * message) for `heartbeatTimeoutMs`: a hung worker keeps its socket open but stops answering.
+ * Messages to a worker leave through its Outbox: what one turn of the scheduler's event loop sends
+ * a worker (a stage, many launches, kills) travels as one frame.
+ *
  * Invariants: a worker is reported added only once it has sent its first message (proof that it
  * listens: frames sent to it any earlier could reach it before its handlers exist); it is reported
- * lost at most once, and nothing it sends afterwards is heard.
+ * lost at most once, and nothing it sends afterwards is heard; messages to a worker arrive in the
+ * order they were sent.
  */
 import {
   acceptPeer,
   closeForViolation,
   type DriverToWorkerMessage,
-  decodeMessage,
+  decodeMessages,
   frameBytes,
   listen,
   MAX_FRAME_BYTES,
+  type Message,
+  Outbox,
   send,
   type TlsOptions,
   type WorkerToDriverMessage,
@@ -87,6 +93,7 @@ export type WorkerLostHook = (
 export class WorkerPool {
   readonly #server: WebSocketServer;
   readonly #sockets = new Map<string, WebSocket>();
+  readonly #outboxes = new Map<string, Outbox>();
   readonly #workers = new Map<string, WorkerHandle>();
   readonly #listener: WorkerPoolListener;
   readonly #lostHooks = new Set<WorkerLostHook>();
@@ -138,9 +145,15 @@ export class WorkerPool {
     return this.#workers;
   }
 
-  send(workerId: string, message: DriverToWorkerMessage): void {
-    const socket = this.#sockets.get(workerId);
-    if (socket) send(socket, message);
+  /**
+   * Sends a message to a worker: it leaves with the others sent in this turn of the event loop.
+   * `deferred` housekeeping (e.g. forgetStage) may wait a little longer for company.
+   */
+  send(workerId: string, message: DriverToWorkerMessage, deferred = false): void {
+    const outbox = this.#outboxes.get(workerId);
+    if (!outbox) return;
+    if (deferred) outbox.defer(message);
+    else outbox.send(message);
   }
 
   /** Calls `hook` for every worker that joins from now on. Returns a function that removes it. */
@@ -160,6 +173,7 @@ export class WorkerPool {
     const socket = this.#sockets.get(workerId);
     if (!socket) return;
     this.#sockets.delete(workerId);
+    this.#dropOutbox(workerId);
     socket.terminate();
     this.#lose(workerId, reason, 'silent');
   }
@@ -171,8 +185,11 @@ export class WorkerPool {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#watchdog);
-    for (const socket of this.#sockets.values()) {
-      send(socket, { type: 'shutdown' });
+    for (const [id, socket] of this.#sockets) {
+      const outbox = this.#outboxes.get(id);
+      outbox?.send({ type: 'shutdown' });
+      outbox?.flush();
+      this.#dropOutbox(id);
       socket.close(1001, 'the driver is stopping');
     }
     this.#workers.clear();
@@ -213,6 +230,7 @@ export class WorkerPool {
             joined = true;
             this.#workers.set(id, worker);
             this.#sockets.set(id, socket);
+            this.#outboxes.set(id, new Outbox(socket));
             this.#listener.workerAdded(worker);
             for (const hook of this.#addedHooks) hook(worker);
           }
@@ -232,29 +250,36 @@ export class WorkerPool {
 
   #onFrame(worker: WorkerHandle, socket: WebSocket, frame: Uint8Array): void {
     if (this.#workers.get(worker.id) !== worker) return; // lost already: nothing it says counts
-    let message: WorkerToDriverMessage;
+    let messages: Message[];
     try {
-      const decoded = decodeMessage(frame);
-      if (
-        decoded.type !== 'taskFinished' &&
-        decoded.type !== 'taskFailed' &&
-        decoded.type !== 'heartbeat'
-      ) {
-        throw new Error(`unexpected '${decoded.type}'`);
+      messages = decodeMessages(frame);
+      for (const message of messages) {
+        if (!isFromWorker(message)) throw new Error(`unexpected '${message.type}'`);
       }
-      message = decoded;
     } catch {
       closeForViolation(socket);
       return;
     }
     worker.lastHeard = Date.now();
-    if (message.type !== 'heartbeat') this.#listener.message(worker.id, message);
+    for (const message of messages as WorkerToDriverMessage[]) {
+      // A message may end in the worker's loss (a listener gave up on it): then stop hearing it.
+      if (this.#workers.get(worker.id) !== worker) return;
+      if (message.type !== 'heartbeat') this.#listener.message(worker.id, message);
+    }
   }
 
   #onClose(id: string, socket: WebSocket): void {
     if (this.#sockets.get(id) !== socket) return;
     this.#sockets.delete(id);
+    this.#dropOutbox(id);
     this.#lose(id, 'its connection closed', 'closed');
+  }
+
+  #dropOutbox(workerId: string): void {
+    const outbox = this.#outboxes.get(workerId);
+    if (!outbox) return;
+    outbox.clear();
+    this.#outboxes.delete(workerId);
   }
 
   #lose(workerId: string, reason: string, cause: 'closed' | 'silent'): void {
@@ -285,4 +310,10 @@ export class WorkerPool {
       }
     }
   }
+}
+
+function isFromWorker(message: Message): message is WorkerToDriverMessage {
+  return (
+    message.type === 'taskFinished' || message.type === 'taskFailed' || message.type === 'heartbeat'
+  );
 }

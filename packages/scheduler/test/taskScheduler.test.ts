@@ -1,3 +1,4 @@
+import { encodeMessage } from '@flint/worker';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_SPECULATION } from '../src/speculation.js';
 import type { TaskAttemptFailure } from '../src/taskFailedError.js';
@@ -255,6 +256,131 @@ describe('TaskScheduler', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('launches tasks with messages whose size does not grow with the partition count', () => {
+    backend.addWorker('a', 1_000_000);
+    const sizes = (partitions: number) => {
+      const from = backend.sent.length;
+      const stageId = backend.sent.length === 0 ? 1 : 2;
+      scheduler.submit(taskSet(stageId, partitions, stageId));
+      return backend.sent
+        .slice(from)
+        .filter(({ message }) => message.type === 'launchTask')
+        .map(({ message }) => encodeMessage(message).byteLength);
+    };
+    const few = sizes(10);
+    const many = sizes(20_000);
+    expect(many).toHaveLength(20_000);
+    // Only a task id and a partition grow, by their own digits.
+    expect(Math.max(...many)).toBeLessThanOrEqual(Math.max(...few) + 4);
+  });
+
+  describe('with short tasks (pipelined)', () => {
+    const short = { ...metrics, durationMs: 0.1 };
+    const finishShort = (taskId: number) => {
+      const task = backend.launched().find((launched) => launched.taskId === taskId);
+      scheduler.taskFinished(task?.workerId ?? '', taskId, { kind: 'value', value: 0 }, short);
+    };
+    const perWorker = () => {
+      const counts: Record<string, number> = {};
+      for (const task of running()) counts[task.workerId] = (counts[task.workerId] ?? 0) + 1;
+      return counts;
+    };
+
+    it('queues more tasks than cores on each worker, evenly, once tasks prove short', () => {
+      backend.addWorker('a');
+      backend.addWorker('b');
+      scheduler.submit(taskSet(0, 100));
+      expect(perWorker()).toEqual({ a: 1, b: 1 }); // nothing known yet: one per core
+      finishShort(0);
+      // 0.1 ms tasks: 2 ms of queued work per core, 20 tasks, offered round robin.
+      expect(perWorker()).toEqual({ a: 21, b: 21 });
+      // Long tasks again: no task is added to the queues, which drain.
+      for (const task of running()
+        .filter((t) => t.workerId === 'a')
+        .slice(0, 5))
+        finish(task.taskId);
+      expect(perWorker()).toMatchObject({ a: 16 });
+    });
+
+    it('trusts other task sets only for a few queued tasks per core', () => {
+      backend.addWorker('a');
+      scheduler.submit(taskSet(0, 1));
+      finishShort(0);
+      scheduler.submit(taskSet(1, 50, 1));
+      expect(perWorker()).toEqual({ a: 5 });
+    });
+
+    it("starts queued tasks only as cores free up, and reruns a lost worker's queue elsewhere", () => {
+      backend.addWorker('a', 2);
+      backend.addWorker('b');
+      scheduler.submit(taskSet(0, 1));
+      finishShort(0);
+      scheduler.submit(taskSet(1, 30, 1));
+      const onA = running().filter((task) => task.workerId === 'a');
+      expect(onA.length).toBeGreaterThan(2);
+      backend.removeWorker('a');
+      scheduler.workerLost('a', 'its connection closed');
+      // Only the two tasks on its cores had started: they alone end as lost; the queued ones
+      // never started, so no event says they did, and they run elsewhere.
+      const lost = backend.of('taskEnd').filter((event) => event.result === 'lost');
+      expect(lost.map((event) => event.taskId)).toEqual(onA.slice(0, 2).map((task) => task.taskId));
+      const started = new Set(backend.of('taskStart').map((event) => event.taskId));
+      expect(onA.map((task) => started.has(task.taskId))).toEqual(onA.map((_, i) => i < 2));
+      const live = () => running().filter((task) => task.workerId !== 'a');
+      while (live().length > 0) finishShort(live()[0]?.taskId ?? -1);
+      expect(outcomes.succeeded.filter((s) => s.stageId === 1)).toHaveLength(30);
+    });
+
+    it('never fails a task for losses that happened while it waited in a queue', () => {
+      scheduler = new TaskScheduler(backend.pool, backend.bus, outcomes, 1);
+      backend.addWorker('a');
+      scheduler.submit(taskSet(0, 1));
+      finishShort(0);
+      scheduler.submit(taskSet(1, 1, 1)); // runs on a
+      scheduler.submit(taskSet(2, 2, 2)); // waits in a's queue
+      expect(running().map((task) => task.stageKey)).toEqual(['1.0', '2.0', '2.0']);
+      backend.removeWorker('a');
+      scheduler.workerLost('a', 'its connection closed');
+      // With maxTaskFailures 1, the started task's loss fails its set; the queued ones' do not.
+      expect(outcomes.failed).toHaveLength(1);
+      backend.addWorker('b');
+      scheduler.reviveOffers();
+      const live = running().filter((task) => task.workerId === 'b');
+      expect(live.map((task) => [task.stageKey, task.workerId])).toEqual([
+        ['2.0', 'b'],
+        ['2.0', 'b'],
+      ]);
+    });
+
+    it('moves a task queued behind long ones to an idle worker, once its worker let it go', () => {
+      backend.addWorker('a');
+      scheduler.submit(taskSet(0, 1));
+      finishShort(0);
+      scheduler.submit(taskSet(1, 3, 1)); // all three go to a: 1 running, 2 queued
+      expect(perWorker()).toEqual({ a: 3 });
+      const [first, second, third] = running();
+      finish(first?.taskId ?? -1); // it took 1 ms after all: no longer pipelined
+      backend.addWorker('b');
+      scheduler.reviveOffers();
+      // b is idle: the last queued task is taken back from a, and b gets it once a confirms.
+      expect(backend.killed()).toEqual([third?.taskId]);
+      scheduler.reviveOffers();
+      expect(backend.killed()).toEqual([third?.taskId]); // one per idle core, not one per offer
+      scheduler.taskFailed('a', third?.taskId ?? -1, userError('killed'), undefined, true);
+      expect(running().at(-1)).toMatchObject({ workerId: 'b', partition: third?.partition });
+      // The withdrawn task never started on a: no event says it did.
+      const startedOnA = backend
+        .of('taskStart')
+        .filter((event) => event.workerId === 'a' && event.stageId === 1);
+      expect(startedOnA.map((event) => event.taskId)).toEqual([first?.taskId, second?.taskId]);
+      finish(second?.taskId ?? -1);
+      finish(running().at(-1)?.taskId ?? -1);
+      expect(outcomes.succeeded.filter((s) => s.stageId === 1).map((s) => s.partition)).toEqual([
+        0, 1, 2,
+      ]);
+    });
   });
 
   describe('with speculation', () => {

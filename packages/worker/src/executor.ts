@@ -1,21 +1,29 @@
 /**
  * Spark's Executor: a worker process's link to its driver. It joins the driver over an
  * authenticated WebSocket, holds the stages the driver defines, runs the tasks it launches (up to
- * `cores` at once), keeps their map outputs in its block manager, serves them to peers, and
- * reports results, failures and heartbeats. When the driver goes away, it frees everything.
+ * `cores` at once, the rest queued in launch order), keeps their map outputs in its block manager,
+ * serves them to peers, and reports results, failures and heartbeats. When the driver goes away,
+ * it frees everything.
+ *
+ * The driver may launch more tasks than cores when its tasks are short, so a worker never waits a
+ * round trip for its next task; results leave in batches (see Outbox). A queued task starts only
+ * once the results of the tasks before it are on their way, unless they were all short (then
+ * they leave together at the end of the turn), so the driver can tell which tasks a lost worker
+ * was running: the oldest `cores` of those it had not heard back from.
  *
  * Invariants: every launched task reports exactly one outcome (finished, failed or killed) while
- * the driver link is open; a killed task stores no output; `close()` kills every running task and
- * frees every block, once.
+ * the driver link is open, a queued task that is killed included; a killed task stores no output;
+ * `close()` kills every running task and frees every block, once.
  */
 import type { WebSocket } from 'ws';
 import { BlockManager } from './blockManager.js';
 import { ModuleLoader } from './closure/moduleLoader.js';
-import { closeForViolation, connectToListener, frameBytes, send } from './connection.js';
+import { closeForViolation, connectToListener, frameBytes } from './connection.js';
 import { serializeError } from './errors.js';
 import { MEMORY_FRACTION } from './memoryManager.js';
 import { DEFAULT_WORKER_MEMORY_BYTES } from './memorySize.js';
-import { type DriverToWorkerMessage, decodeMessage, type Message } from './protocol.js';
+import { Outbox } from './outbox.js';
+import { type DriverToWorkerMessage, decodeMessages, type Message } from './protocol.js';
 import type { TlsOptions } from './security/tls.js';
 import { WorkerSharedVariables } from './sharedVariables.js';
 import { PeerBlockFetcher } from './shuffle/blockFetcher.js';
@@ -23,6 +31,22 @@ import { BlockServer } from './shuffle/blockServer.js';
 import { FetchFailedError } from './shuffle/fetchFailedError.js';
 import { runTask, StageRuntime, TaskControl, TaskKilledError } from './taskRunner.js';
 import type { TaskDescription } from './taskSpec.js';
+
+/**
+ * A task shorter than this lets the next queued task start before its result leaves (it leaves
+ * with the others at the end of the turn), and results wait at most about this long for company.
+ */
+const BATCH_RESULTS_BELOW_MS = 1;
+
+/** A launched task waiting for a core, with the stage it was launched for. */
+interface QueuedTask {
+  readonly task: TaskDescription;
+  readonly stage: StageRuntime | undefined;
+}
+
+/** Outboxes of live executors, flushed when the process exits (a task may call process.exit). */
+const liveOutboxes = new Set<Outbox>();
+let exitHookInstalled = false;
 
 /** How to start an {@link Executor}. */
 export interface ExecutorOptions {
@@ -66,6 +90,13 @@ export class Executor {
   readonly #sharedVariables = new WorkerSharedVariables();
   readonly #moduleLoader = new ModuleLoader();
   readonly #running = new Map<number, TaskControl>();
+  /** Launched tasks waiting for a free core, in launch order. */
+  readonly #queue: QueuedTask[] = [];
+  readonly #cores: number;
+  readonly #outbox: Outbox;
+  /** How long the last task ran, and when the oldest result not yet sent was queued. */
+  #lastTaskMs = 0;
+  #resultsWaitingSince: number | undefined;
   readonly #socket: WebSocket;
   readonly #blockServer: BlockServer;
   readonly #fetcher: PeerBlockFetcher;
@@ -83,9 +114,20 @@ export class Executor {
     secret: string,
     heartbeatMs: number,
     networkTimeoutMs: number,
+    cores: number,
     tls?: TlsOptions,
   ) {
     this.#socket = socket;
+    this.#cores = Math.max(1, Math.floor(cores));
+    this.#outbox = new Outbox(socket);
+    liveOutboxes.add(this.#outbox);
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      // Results finished in this turn still reach the driver, so it blames the right task.
+      process.on('exit', () => {
+        for (const outbox of liveOutboxes) outbox.flush();
+      });
+    }
     this.#blockManager = blockManager;
     this.workerId = workerId;
     this.#blockServer = blockServer;
@@ -97,7 +139,7 @@ export class Executor {
       tls,
     );
     const heartbeat = () =>
-      send(socket, {
+      this.#outbox.send({
         type: 'heartbeat',
         runningTasks: this.#running.size,
         rssBytes: process.memoryUsage.rss(),
@@ -150,6 +192,7 @@ export class Executor {
         options.secret,
         heartbeatMs,
         networkTimeoutMs,
+        options.cores ?? 1,
         options.tls,
       );
     } catch (error) {
@@ -167,7 +210,10 @@ export class Executor {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       clearInterval(this.#heartbeat);
+      this.#queue.length = 0;
       for (const control of this.#running.values()) control.kill();
+      this.#outbox.flush();
+      liveOutboxes.delete(this.#outbox);
       this.#socket.close();
       this.#fetcher.close();
       this.#blockManager.clear();
@@ -177,14 +223,14 @@ export class Executor {
   }
 
   #onFrame(frame: Uint8Array): void {
-    let message: Message;
+    let messages: Message[];
     try {
-      message = decodeMessage(frame);
+      messages = decodeMessages(frame);
     } catch {
       closeForViolation(this.#socket);
       return;
     }
-    this.#onMessage(message as DriverToWorkerMessage);
+    for (const message of messages) this.#onMessage(message as DriverToWorkerMessage);
   }
 
   #onMessage(message: DriverToWorkerMessage): void {
@@ -199,11 +245,21 @@ export class Executor {
         );
         break;
       case 'launchTask':
-        void this.#launch(message.task);
+        this.#queue.push({ task: message.task, stage: this.#stages.get(message.task.stageKey) });
+        this.#startQueued();
         break;
       case 'killTask': {
-        const control = this.#running.get(message.taskId);
-        control?.kill();
+        const queued = this.#queue.findIndex(({ task }) => task.taskId === message.taskId);
+        if (queued !== -1) {
+          this.#queue.splice(queued, 1);
+          this.#outbox.send({
+            type: 'taskFailed',
+            taskId: message.taskId,
+            error: serializeError(new TaskKilledError(message.taskId)),
+            killed: true,
+          });
+        }
+        this.#running.get(message.taskId)?.kill();
         break;
       }
       case 'forgetStage':
@@ -230,8 +286,27 @@ export class Executor {
     }
   }
 
-  async #launch(task: TaskDescription): Promise<void> {
-    const stage = this.#stages.get(task.stageKey);
+  /** Starts queued tasks while cores are free. */
+  #startQueued(): void {
+    while (this.#running.size < this.#cores && this.#queue.length > 0) {
+      if (this.#resultsWaitingSince !== undefined && this.#outbox.pending > 0) {
+        const waited = performance.now() - this.#resultsWaitingSince;
+        if (this.#lastTaskMs >= BATCH_RESULTS_BELOW_MS || waited >= BATCH_RESULTS_BELOW_MS)
+          this.#outbox.flush();
+      }
+      const { task, stage } = this.#queue.shift() as QueuedTask;
+      void this.#launch(task, stage);
+    }
+  }
+
+  /** Queues an outcome to leave with the others of this turn. */
+  #report(message: Message): void {
+    if (this.#outbox.pending === 0) this.#resultsWaitingSince = performance.now();
+    this.#outbox.send(message);
+  }
+
+  async #launch(task: TaskDescription, stage: StageRuntime | undefined): Promise<void> {
+    const started = performance.now();
     const control = new TaskControl();
     this.#running.set(task.taskId, control);
     try {
@@ -239,8 +314,9 @@ export class Executor {
         throw new Error(`Stage ${task.stageKey} was not defined on this worker before its task.`);
       // The modules its functions use load once per stage, before any of them is compiled.
       await this.#moduleLoader.prepare(stage.spec);
-      const { result: outcome, updates } = await this.#sharedVariables.track(() =>
-        runTask(task, stage, this.#blockManager, this.#fetcher, control),
+      const { result: outcome, updates } = await this.#sharedVariables.track(
+        () => runTask(task, stage, this.#blockManager, this.#fetcher, control),
+        stage.usesAccumulators,
       );
       // A kill that arrived after the task's last yield still wins: a killed task stores nothing.
       if (control.killed) {
@@ -253,13 +329,13 @@ export class Executor {
       if (mapOutput && stage.spec.output.kind === 'shuffleWrite') {
         this.#blockManager.putMapOutput(stage.spec.output.shuffleId, task.partition, mapOutput);
       }
-      send(this.#socket, { type: 'taskFinished', taskId: task.taskId, result, metrics });
+      this.#report({ type: 'taskFinished', taskId: task.taskId, result, metrics });
     } catch (error) {
       const fetchFailure =
         error instanceof FetchFailedError
           ? { shuffleId: error.shuffleId, mapIndex: error.mapIndex, address: error.address }
           : undefined;
-      send(this.#socket, {
+      this.#report({
         type: 'taskFailed',
         taskId: task.taskId,
         error: serializeError(error),
@@ -268,6 +344,8 @@ export class Executor {
       });
     } finally {
       this.#running.delete(task.taskId);
+      this.#lastTaskMs = performance.now() - started;
+      this.#startQueued();
     }
   }
 }

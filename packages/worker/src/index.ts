@@ -42,6 +42,7 @@ export {
 } from './memorySize.js';
 export { parentPartitions } from './narrowDependencies.js';
 export { compareValues } from './ordering.js';
+export { DEFER_MS, Outbox } from './outbox.js';
 export type {
   DriverToWorkerMessage,
   HelloMessage,
@@ -52,6 +53,8 @@ export type {
 } from './protocol.js';
 export {
   decodeMessage,
+  decodeMessages,
+  encodeBatch,
   encodeMessage,
   MAX_FRAME_BYTES,
   MAX_HANDSHAKE_FRAME_BYTES,

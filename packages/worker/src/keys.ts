@@ -37,30 +37,73 @@ export function canonicalKey(key: unknown): string {
 
 const isStructured = (key: unknown): key is object => typeof key === 'object' && key !== null;
 
+/** Keys below this may be kept densely, indexed by their value. */
+const DENSE_KEY_LIMIT = 1 << 22;
+/** A dense map may have at most this many slots per entry (plus a start), or it turns sparse. */
+const DENSE_SLOTS_PER_ENTRY = 4;
+const DENSE_MIN_SLOTS = 1024;
+
 /**
  * A Map whose keys compare by value: primitives as JavaScript compares them (SameValueZero),
  * arrays and plain objects structurally. Iteration is in insertion order.
+ *
+ * While every key is a small non-negative integer and they are not too sparse (counts by id, W3's
+ * `x % 100000`), entries live in arrays indexed by key, and while every value is a number, in a
+ * Float64Array: a lookup is an index and a sum allocates nothing, several times cheaper than a
+ * Map's hashing and boxed numbers, which is most of what combining by key costs. The first other
+ * key moves the entries into Maps, in insertion order; the first other value, into an array.
  */
 export class KeyMap<V> {
   readonly #primitives = new Map<unknown, V>();
   readonly #structured = new Map<string, { key: unknown; value: V }>();
   #order: unknown[] | undefined;
+  /** Whether entries live in the dense arrays below (all keys so far small integers). */
+  #dense = true;
+  /** While dense: 1 where a key has an entry. */
+  #present = new Uint8Array(0);
+  /** While dense and every value is a number: the values by key; else undefined. */
+  #numbers: Float64Array | undefined = new Float64Array(0);
+  /** While dense once a value was not a number: the values by key. */
+  #values: V[] = [];
+  /** The dense keys, in insertion order. */
+  #denseKeys: number[] = [];
 
   get size(): number {
-    return this.#primitives.size + this.#structured.size;
+    return this.#denseKeys.length + this.#primitives.size + this.#structured.size;
   }
 
   get(key: unknown): V | undefined {
+    if (this.#dense && isDenseKey(key)) {
+      if (key >= this.#present.length || this.#present[key] === 0) return undefined;
+      const numbers = this.#numbers;
+      return numbers !== undefined ? (numbers[key] as V) : this.#values[key];
+    }
     return isStructured(key)
       ? this.#structured.get(canonicalKey(key))?.value
       : this.#primitives.get(key);
   }
 
   has(key: unknown): boolean {
+    if (this.#dense && isDenseKey(key))
+      return key < this.#present.length && this.#present[key] === 1;
     return isStructured(key) ? this.#structured.has(canonicalKey(key)) : this.#primitives.has(key);
   }
 
   set(key: unknown, value: V): void {
+    if (this.#dense) {
+      if (isDenseKey(key) && (key < this.#present.length || this.#growDense(key))) {
+        if (this.#present[key] === 0) {
+          this.#present[key] = 1;
+          this.#denseKeys.push(key === 0 ? 0 : key); // -0 is key 0, as in a Map
+        }
+        const numbers = this.#numbers;
+        if (numbers !== undefined && typeof value === 'number') numbers[key] = value;
+        else if (numbers !== undefined) this.#boxValues(key, value);
+        else this.#values[key] = value;
+        return;
+      }
+      this.#makeSparse();
+    }
     if (isStructured(key)) {
       const canonical = canonicalKey(key);
       const entry = this.#structured.get(canonical);
@@ -70,18 +113,68 @@ export class KeyMap<V> {
         this.#recordOrder(key);
       }
     } else {
-      if (!this.#primitives.has(key)) this.#recordOrder(key);
+      // Only a map that mixes kinds of keys remembers an order: otherwise skip the extra lookup.
+      const ordered = this.#order !== undefined || this.#structured.size > 0;
+      if (ordered && !this.#primitives.has(key)) this.#recordOrder(key);
       this.#primitives.set(key, value);
     }
   }
 
   /** Entries in insertion order, as `[key, value]` pairs. */
   *entries(): IterableIterator<[unknown, V]> {
+    if (this.#dense) {
+      const numbers = this.#numbers;
+      for (const key of this.#denseKeys)
+        yield [key, numbers !== undefined ? (numbers[key] as V) : (this.#values[key] as V)];
+      return;
+    }
     if (this.#order === undefined) {
       yield* this.#primitives.entries();
       return;
     }
     for (const key of this.#order) yield [key, this.get(key) as V];
+  }
+
+  /**
+   * Grows the dense arrays to give `key` a slot, unless that would make them too sparse for the
+   * entries they hold. Returns whether it did.
+   */
+  #growDense(key: number): boolean {
+    const limit = DENSE_MIN_SLOTS + DENSE_SLOTS_PER_ENTRY * this.#denseKeys.length;
+    if (key >= limit) return false;
+    const length = Math.min(limit, Math.max(key + 1, 2 * this.#present.length));
+    const present = new Uint8Array(length);
+    present.set(this.#present);
+    this.#present = present;
+    if (this.#numbers !== undefined) {
+      const numbers = new Float64Array(length);
+      numbers.set(this.#numbers);
+      this.#numbers = numbers;
+    } else {
+      // Grown by push, so the array stays packed (holes would slow every access).
+      while (this.#values.length < length) this.#values.push(undefined as V);
+    }
+    return true;
+  }
+
+  /** The first value that is not a number: the values move to an array that holds anything. */
+  #boxValues(key: number, value: V): void {
+    const numbers = this.#numbers as Float64Array;
+    this.#numbers = undefined;
+    const values: V[] = [];
+    for (let slot = 0; slot < numbers.length; slot++) values.push(numbers[slot] as V);
+    values[key] = value;
+    this.#values = values;
+  }
+
+  /** Moves the dense entries into the Map, in insertion order; the map stays sparse from now on. */
+  #makeSparse(): void {
+    for (const [key, value] of this.entries()) this.#primitives.set(key, value);
+    this.#dense = false;
+    this.#present = new Uint8Array(0);
+    this.#numbers = undefined;
+    this.#values = [];
+    this.#denseKeys = [];
   }
 
   // Only a map that mixes primitive and structured keys pays for remembering one global order.
@@ -92,8 +185,13 @@ export class KeyMap<V> {
       for (const entry of this.#structured.values())
         if (entry.key !== key) this.#order.push(entry.key);
     }
-    this.#order.push(key);
+    this.#order.push(Object.is(key, -0) ? 0 : key); // as a Map keeps it
   }
+}
+
+/** A key a dense KeyMap may index by: a non-negative integer below DENSE_KEY_LIMIT (or -0). */
+function isDenseKey(key: unknown): key is number {
+  return typeof key === 'number' && key >>> 0 === key && key < DENSE_KEY_LIMIT;
 }
 
 /** A deterministic 32-bit hash of a key, equal for keys that compare equal. */

@@ -3,6 +3,10 @@
  * and are read by every task. Accumulator additions are recorded per task (an AsyncLocalStorage
  * follows the task through its awaits) and reported with the task's result, so the driver can
  * count a partition's additions once, whatever retries or speculative copies ran.
+ *
+ * The AsyncLocalStorage is used only by tasks whose functions capture an accumulator, and disabled
+ * whenever none runs: while enabled, Node runs hooks on every promise of the process, which costs
+ * a tiny task more than its work.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ErrorCode, FlintError } from './errors.js';
@@ -13,6 +17,8 @@ export type AccumulatorUpdates = Map<number, number>;
 export class WorkerSharedVariables {
   readonly #broadcasts = new Map<number, { readonly value: unknown }>();
   readonly #updates = new AsyncLocalStorage<AccumulatorUpdates>();
+  /** Tasks running inside the storage now. */
+  #tracking = 0;
 
   putBroadcast(id: number, value: unknown): void {
     this.#broadcasts.set(id, Object.freeze({ value }));
@@ -46,10 +52,49 @@ export class WorkerSharedVariables {
     });
   }
 
-  /** Runs a task, collecting its accumulator additions. */
-  async track<T>(run: () => Promise<T>): Promise<{ result: T; updates: AccumulatorUpdates }> {
+  /**
+   * Runs a task, collecting its accumulator additions. A task whose functions use no accumulator
+   * (see {@link usesAccumulators}) runs outside the storage: it has nothing to collect.
+   */
+  async track<T>(
+    run: () => Promise<T>,
+    usesAccumulators = true,
+  ): Promise<{ result: T; updates: AccumulatorUpdates }> {
     const updates: AccumulatorUpdates = new Map();
-    const result = await this.#updates.run(updates, run);
-    return { result, updates };
+    if (!usesAccumulators) return { result: await run(), updates };
+    this.#tracking++;
+    try {
+      return { result: await this.#updates.run(updates, run), updates };
+    } finally {
+      // Turns Node's promise hooks off again once no task needs them.
+      if (--this.#tracking === 0) this.#updates.disable();
+    }
   }
+}
+
+/**
+ * Whether any function of a spec (a stage's, say) captured an accumulator: function specs list
+ * every value they reference, shared variables included.
+ */
+export function usesAccumulators(spec: unknown): boolean {
+  const stack: unknown[] = [spec];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value !== 'object' || value === null || seen.has(value)) continue;
+    seen.add(value);
+    const fields = value as Record<string, unknown>;
+    if (Array.isArray(fields.references) && typeof fields.version === 'number') {
+      // A function spec: its references say it all; its captured data need no walk.
+      if (fields.references.some(isAccumulatorReference)) return true;
+      continue;
+    }
+    for (const key in fields) stack.push(fields[key]);
+  }
+  return false;
+}
+
+function isAccumulatorReference(ref: unknown): boolean {
+  const variable = (ref as { kind?: unknown; variable?: { kind?: unknown } } | null)?.variable;
+  return (ref as { kind?: unknown }).kind === 'sharedVariable' && variable?.kind === 'accumulator';
 }

@@ -13,6 +13,7 @@ import { runFused } from './fusedPipeline.js';
 import { computePartition, type TaskRuntime } from './pipeline.js';
 import type { RecordSink } from './recordSink.js';
 import { createResultSink } from './resultSinks.js';
+import { usesAccumulators } from './sharedVariables.js';
 import {
   type BlockFetcher,
   readShufflePartition,
@@ -33,11 +34,18 @@ const YIELD_EVERY_MS = 20;
 /** A stage as a worker holds it: its spec and its functions, compiled once for all its tasks. */
 export class StageRuntime {
   readonly #compiled = new WeakMap<FunctionSpec, (...args: never[]) => unknown>();
+  #usesAccumulators: boolean | undefined;
 
   constructor(
     readonly spec: StageSpec,
     private readonly compileContext: CompileContext = {},
   ) {}
+
+  /** Whether its functions add to accumulators (its tasks then track their additions). */
+  get usesAccumulators(): boolean {
+    this.#usesAccumulators ??= usesAccumulators(this.spec);
+    return this.#usesAccumulators;
+  }
 
   fn(spec: FunctionSpec): (...args: never[]) => unknown {
     let fn = this.#compiled.get(spec);

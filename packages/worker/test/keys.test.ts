@@ -30,6 +30,51 @@ describe('keys compared by value', () => {
     ]);
   });
 
+  it('behaves as a Map of canonical keys, in insertion order, whatever mix of keys (fast-check)', () => {
+    const key = fc.oneof(
+      fc.nat({ max: 3000 }), // dense while not too sparse
+      fc.constantFrom(0, -0, 1, 4_194_303, 4_194_304, 2 ** 31, -1, 0.5, Number.NaN),
+      fc.string({ maxLength: 2 }),
+      fc.array(fc.nat({ max: 3 }), { maxLength: 2 }),
+      fc.constantFrom(null, undefined, true, 1n),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, fc.option(fc.integer())), { maxLength: 300 }), (ops) => {
+        const map = new KeyMap<number | null>();
+        const model = new Map<string, [unknown, number | null]>();
+        const canonical = (k: unknown) =>
+          typeof k === 'object' && k !== null
+            ? `o${canonicalKey(k)}`
+            : `p${typeof k}:${Object.is(k, -0) ? 0 : String(k)}`;
+        for (const [k, v] of ops) {
+          const id = canonical(k);
+          expect(map.has(k)).toBe(model.has(id));
+          expect(map.get(k)).toBe(model.get(id)?.[1]);
+          map.set(k, v);
+          model.set(id, [model.get(id)?.[0] ?? (Object.is(k, -0) ? 0 : k), v]);
+        }
+        expect(map.size).toBe(model.size);
+        expect([...map.entries()]).toEqual([...model.values()]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps small integer keys densely, and turns sparse without losing an entry', () => {
+    const map = new KeyMap<string>();
+    for (let k = 0; k < 10_000; k += 2) map.set(k, `v${k}`);
+    map.set(5_000_000, 'far');
+    map.set('s', 'string');
+    expect(map.size).toBe(5_002);
+    expect(map.get(9_998)).toBe('v9998');
+    expect(map.get(5_000_000)).toBe('far');
+    expect([...map.entries()].slice(0, 2)).toEqual([
+      [0, 'v0'],
+      [2, 'v2'],
+    ]);
+    expect([...map.entries()].at(-1)).toEqual(['s', 'string']);
+  });
+
   it('hashes equal keys equally, and types apart', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {

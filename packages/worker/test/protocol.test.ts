@@ -4,6 +4,8 @@ import { encodeValue } from '../src/codec.js';
 import { ErrorCode, FlintError } from '../src/errors.js';
 import {
   decodeMessage,
+  decodeMessages,
+  encodeBatch,
   encodeMessage,
   type Message,
   type MessageType,
@@ -231,6 +233,43 @@ describe('the protocol', () => {
         },
       ),
       { numRuns: 5_000 },
+    );
+  });
+
+  it('carries several messages in one batch frame, in order, and refuses broken batches', () => {
+    const messages = samples.filter((m) => m.type !== 'challenge' && m.type !== 'hello');
+    const batch = encodeBatch(messages.map((message) => encodeMessage(message)));
+    expect(decodeMessages(batch)).toEqual(messages);
+    expect(decodeMessages(encodeMessage(sampleMessages.killTask))).toEqual([
+      sampleMessages.killTask,
+    ]);
+    const refused = (frame: Uint8Array) => {
+      expect(() => decodeMessages(frame)).toThrow(
+        expect.objectContaining({ code: 'FLINT_PROTOCOL' }),
+      );
+      expect(() => decodeMessage(frame)).toThrow(
+        expect.objectContaining({ code: 'FLINT_PROTOCOL' }),
+      );
+    };
+    refused(encodeBatch([])); // empty
+    refused(encodeBatch([batch])); // nested
+    refused(batch.subarray(0, batch.length - 1)); // cut short
+    refused(encodeBatch([new Uint8Array(0)])); // an empty message
+    const bad = encodeMessage({ type: 'killTask', taskId: -1 } as unknown as Message);
+    refused(encodeBatch([encodeMessage(sampleMessages.killTask), bad])); // one bad message
+    // Mutated batches: refused or valid, never any other error.
+    fc.assert(
+      fc.property(fc.nat(batch.length - 1), fc.nat(255), (at, byte) => {
+        const bytes = Uint8Array.from(batch);
+        bytes[at] = byte;
+        try {
+          for (const message of decodeMessages(bytes))
+            expect(validateMessage(message)).toBeUndefined();
+        } catch (error) {
+          expect((error as FlintError).code).toBe(ErrorCode.PROTOCOL);
+        }
+      }),
+      { numRuns: 2_000 },
     );
   });
 

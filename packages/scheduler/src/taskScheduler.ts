@@ -510,6 +510,13 @@ export class TaskScheduler {
   /** Puts back a killed or lost task whose partition still needs a result (defensive). */
   #requeueIfNeeded(task: TaskAttempt): void {
     const { manager, partition } = task;
+    // An attempt that never took a core (killed or lost in a worker's queue) gives its number
+    // back when no later one was launched, so attempt numbers count attempts that ran.
+    if (
+      task.startedAt === undefined &&
+      manager.attemptsLaunched.get(partition) === task.attempt + 1
+    )
+      manager.attemptsLaunched.set(partition, task.attempt);
     if (manager.zombie || manager.done.has(partition) || manager.attemptsOf(partition).length > 0)
       return;
     if (!manager.pending.includes(partition)) manager.pending.unshift(partition);

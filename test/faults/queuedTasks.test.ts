@@ -64,8 +64,7 @@ describe('tasks queued on workers', () => {
     for (const end of successes) expect(end.attempt).toBe(end.partition === 0 ? 1 : 0);
     const startsOf = (partition: number) =>
       context.of('taskStart', mark).filter((event) => event.partition === partition);
-    for (let partition = 1; partition < 8; partition++)
-      expect(startsOf(partition)).toHaveLength(1);
+    for (let partition = 1; partition < 8; partition++) expect(startsOf(partition)).toHaveLength(1);
   });
 
   it('are killed where they wait when their job is cancelled, and never run', async () => {

@@ -14,6 +14,8 @@ export type {
 export {
   decodeClusterMessage,
   encodeClusterMessage,
+  onClusterMessages,
+  sendClusterMessage,
   validateClusterMessage,
 } from './cluster/clusterProtocol.js';
 export type { WorkerDaemonOptions } from './cluster/workerDaemon.js';

@@ -280,6 +280,17 @@ export function decodeMessages(frame: Uint8Array): Message[] {
  * well-formed message of this protocol version; callers close the connection on it.
  */
 export function decodeMessage(frame: Uint8Array): Message {
+  return decodeValidated(frame, validateMessage) as Message;
+}
+
+/**
+ * Decodes one frame and checks it with `validate` (this protocol's, or the cluster protocol's).
+ * @throws FlintError `FLINT_PROTOCOL` naming what is wrong, never the frame's content.
+ */
+export function decodeValidated(
+  frame: Uint8Array,
+  validate: (value: unknown) => string | undefined,
+): unknown {
   let value: unknown;
   try {
     value = decodeValue(frame);
@@ -288,9 +299,9 @@ export function decodeMessage(frame: Uint8Array): Message {
       cause: error,
     });
   }
-  const problem = validateMessage(value);
+  const problem = validate(value);
   if (problem !== undefined) throw new FlintError(ErrorCode.PROTOCOL, problem);
-  return value as Message;
+  return value;
 }
 
 /**

@@ -1,4 +1,5 @@
-/** What the `flint` subcommands share: usage errors, ports, sizes, and waiting for a signal. */
+/** What the `flint` subcommands share: usage errors, ports, waiting for a signal, child processes. */
+import { type SpawnOptions, spawn } from 'node:child_process';
 
 /** A mistake on the command line: printed with the command's usage, exit code 2. */
 export class CommandError extends Error {
@@ -36,5 +37,27 @@ export function untilSignal(signal?: AbortSignal): Promise<void> {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
     signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Runs a child process in the foreground: SIGINT and SIGTERM sent to this process are passed on
+ * to it. Resolves with its exit code (128 when a signal ended it).
+ */
+export function runInForeground(
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions = {},
+): Promise<number> {
+  const child = spawn(command, args, { stdio: 'inherit', ...options });
+  const forward = (name: NodeJS.Signals) => child.kill(name);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  return new Promise((resolve) => {
+    child.once('exit', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      resolve(code ?? (signal === null ? 1 : 128));
+    });
   });
 }

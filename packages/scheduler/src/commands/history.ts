@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { EVENT_LOG_EXTENSION } from '../eventLog.js';
 import { DEFAULT_HISTORY_PORT, serveHistory } from '../ui/historyServer.js';
 import { isLoopbackHost } from '../ui/listen.js';
+import { untilSignal } from './commandLine.js';
 
 /** Where the command writes its text: `process.stdout` and `process.stderr` or stand-ins. */
 export interface TextOutput {
@@ -123,7 +124,7 @@ export async function historyCommand(
     return EXIT_FAILURE;
   }
   stdout.write(`Flint history server for ${dir}: ${history.url}\nPress Ctrl-C to stop.\n`);
-  await stopRequested(options.signal);
+  await untilSignal(options.signal);
   await history.close();
   return 0;
 }
@@ -173,20 +174,4 @@ async function isEmptyLogDirectory(path: string): Promise<boolean> {
     // A file, not a directory: serveHistory reads it as one log.
     return false;
   }
-}
-
-/** Resolves on the first SIGINT or SIGTERM, or when `signal` aborts; detaches from all three. */
-function stopRequested(signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      signal?.removeEventListener('abort', stop);
-      resolve();
-    };
-    if (signal?.aborted) return stop();
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    signal?.addEventListener('abort', stop);
-  });
 }

@@ -4,12 +4,11 @@
  * `FLINT_MASTER`) without a change to its code; the secret reaches it through `FLINT_SECRET`. The
  * command exits with the application's exit code.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readSecret } from '@flint/worker';
-import { CommandError } from './commandLine.js';
+import { CommandError, runInForeground } from './commandLine.js';
 
 export const SUBMIT_USAGE = `Usage: flint submit APP.js [options] [-- app arguments]
 
@@ -50,15 +49,5 @@ export async function submitCommand(args: readonly string[]): Promise<number> {
   delete env.FLINT_SECRET_FILE;
   if (secret !== undefined) env.FLINT_SECRET = secret;
   if (values.name) env.FLINT_APP_NAME = values.name;
-  const child = spawn(process.execPath, [appPath, ...appArgs], { stdio: 'inherit', env });
-  const forward = (name: NodeJS.Signals) => child.kill(name);
-  process.on('SIGINT', forward);
-  process.on('SIGTERM', forward);
-  return new Promise((resolvePromise) => {
-    child.once('exit', (code, signal) => {
-      process.off('SIGINT', forward);
-      process.off('SIGTERM', forward);
-      resolvePromise(code ?? (signal === null ? 1 : 128));
-    });
-  });
+  return runInForeground(process.execPath, [appPath, ...appArgs], { env });
 }

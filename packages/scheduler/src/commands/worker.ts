@@ -3,7 +3,6 @@
  * and starts executors for the applications it grants them to; with `--driver URL`, one executor
  * that joins a driver directly (what local contexts start).
  */
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +16,7 @@ import {
   readTlsOptions,
   WorkerDaemon,
 } from '@flint/worker';
-import { CommandError, parsePositive, untilSignal } from './commandLine.js';
+import { CommandError, parsePositive, runInForeground, untilSignal } from './commandLine.js';
 
 export const WORKER_USAGE = `Usage: flint worker --master ws://HOST:7077 [options]
        flint worker --driver ws://HOST:PORT [executor options]
@@ -117,17 +116,5 @@ export async function workerCommand(
 
 /** `flint worker --driver`: the executor entry point, in a process of its own. */
 function runExecutor(args: readonly string[]): Promise<number> {
-  const child = spawn(process.execPath, [...flintCommandArgs(), 'worker', ...args], {
-    stdio: 'inherit',
-  });
-  const forward = (name: NodeJS.Signals) => child.kill(name);
-  process.on('SIGINT', forward);
-  process.on('SIGTERM', forward);
-  return new Promise((resolve) => {
-    child.once('exit', (code, signalName) => {
-      process.off('SIGINT', forward);
-      process.off('SIGTERM', forward);
-      resolve(code ?? (signalName === null ? 1 : 128));
-    });
-  });
+  return runInForeground(process.execPath, [...flintCommandArgs(), 'worker', ...args]);
 }

@@ -16,14 +16,12 @@
  */
 import {
   acceptPeer,
-  type ClusterMessage,
   closeForViolation,
-  decodeClusterMessage,
-  encodeClusterMessage,
-  frameBytes,
   listen,
+  onClusterMessages,
   type RegisterApplicationMessage,
   type RegisterWorkerMessage,
+  sendClusterMessage,
   type TlsOptions,
 } from '@flint/worker';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -241,9 +239,8 @@ export class Master {
       (hello) => {
         if (this.#closed) return socket.close(1001, 'the master is stopping');
         // The first cluster message says who it is; anything else first is a violation.
-        socket.once('message', (data) => {
-          const message = this.#decode(socket, data);
-          if (message === undefined) return;
+        const stopReading = onClusterMessages(socket, (message) => {
+          stopReading(); // the registration reads the rest of the connection's messages
           if (hello.role === 'worker' && message.type === 'registerWorker')
             this.#registerWorker(socket, message);
           else if (hello.role === 'application' && message.type === 'registerApplication')
@@ -253,15 +250,6 @@ export class Master {
       },
       (error: Error) => this.#log(`flint master: ${error.message}`),
     );
-  }
-
-  #decode(socket: WebSocket, data: unknown): ClusterMessage | undefined {
-    try {
-      return decodeClusterMessage(frameBytes(data as Parameters<typeof frameBytes>[0]));
-    } catch (error) {
-      closeForViolation(socket, (error as Error).message);
-      return undefined;
-    }
   }
 
   #registerWorker(socket: WebSocket, message: RegisterWorkerMessage): void {
@@ -304,14 +292,12 @@ export class Master {
       worker.executors.set(executorKey(executor), executor);
       app.executors.set(executorKey(executor), executor);
     }
-    this.#sendTo(socket, { type: 'workerRegistered', workerId: id });
+    sendClusterMessage(socket, { type: 'workerRegistered', workerId: id });
     this.#log(
       `flint master: worker ${id} ${known ? 're-registered' : 'registered'} from ${message.host} ` +
         `with ${message.cores} cores and ${formatBytes(message.memoryBytes)}.`,
     );
-    socket.on('message', (data) => {
-      const next = this.#decode(socket, data);
-      if (next === undefined) return;
+    onClusterMessages(socket, (next) => {
       worker.lastHeard = Date.now();
       if (next.type === 'executorExited')
         this.#executorExited(worker, next.appId, next.executorId, next.reason);
@@ -357,16 +343,14 @@ export class Master {
       app.recoveringUntil = Date.now() + RECOVERY_MS;
       setTimeout(() => this.#schedule(), RECOVERY_MS + 10).unref();
     }
-    this.#sendTo(socket, { type: 'applicationRegistered', appId: app.id });
+    sendClusterMessage(socket, { type: 'applicationRegistered', appId: app.id });
     this.#log(
       `flint master: application ${app.id} (${app.name}) ${message.appId === undefined ? 'registered' : 're-registered'} from ${message.driverUrl}` +
         `${app.maxCores === undefined ? '' : `, at most ${app.maxCores} cores`}.`,
     );
-    socket.on('message', (data) => {
-      const next = this.#decode(socket, data);
-      if (next !== undefined)
-        closeForViolation(socket, `an application may not send '${next.type}'`);
-    });
+    onClusterMessages(socket, (next) =>
+      closeForViolation(socket, `an application may not send '${next.type}'`),
+    );
     socket.once('close', () => {
       if (app.socket === socket) this.#endApplication(app);
     });
@@ -410,7 +394,7 @@ export class Master {
     }
     for (const workerId of holders) {
       const socket = this.#workers.get(workerId)?.socket;
-      if (socket) this.#sendTo(socket, { type: 'killExecutors', appId: app.id });
+      if (socket) sendClusterMessage(socket, { type: 'killExecutors', appId: app.id });
     }
     this.#finished.unshift(app);
     this.#finished.length = Math.min(this.#finished.length, FINISHED_KEPT);
@@ -510,7 +494,7 @@ export class Master {
     worker.executors.set(executorKey(executor), executor);
     app.executors.set(executorKey(executor), executor);
     const memoryBytes = app.memoryPerExecutor ?? Math.floor(worker.memoryBytes / worker.cores);
-    this.#sendTo(worker.socket, {
+    sendClusterMessage(worker.socket, {
       type: 'launchExecutor',
       appId: app.id,
       executorId,
@@ -522,11 +506,7 @@ export class Master {
   }
 
   #notifyGranted(app: ApplicationEntry): void {
-    this.#sendTo(app.socket, { type: 'executorsGranted', cores: usedCores(app.executors) });
-  }
-
-  #sendTo(socket: WebSocket | undefined, message: ClusterMessage): void {
-    if (socket?.readyState === 1) socket.send(encodeClusterMessage(message));
+    sendClusterMessage(app.socket, { type: 'executorsGranted', cores: usedCores(app.executors) });
   }
 }
 

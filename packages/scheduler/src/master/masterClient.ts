@@ -6,14 +6,12 @@
  * and re-registers under the same id, so the master re-adopts the executors still running.
  */
 import {
-  type ClusterMessage,
   closeForViolation,
   connectToListener,
-  decodeClusterMessage,
   ErrorCode,
-  encodeClusterMessage,
   FlintError,
-  frameBytes,
+  onClusterMessages,
+  sendClusterMessage,
   type TlsOptions,
 } from '@flint/worker';
 import type { WebSocket } from 'ws';
@@ -98,14 +96,7 @@ export class MasterClient {
       return;
     }
     const registered = new Promise<void>((resolve, reject) => {
-      socket.on('message', (data) => {
-        let message: ClusterMessage;
-        try {
-          message = decodeClusterMessage(frameBytes(data));
-        } catch (error) {
-          closeForViolation(socket, (error as Error).message);
-          return;
-        }
+      onClusterMessages(socket, (message) => {
         if (message.type === 'applicationRegistered') {
           this.#appId = message.appId;
           this.#backoffMs = MIN_BACKOFF_MS;
@@ -129,16 +120,14 @@ export class MasterClient {
     });
     socket.on('error', () => undefined); // 'close' follows
     this.#socket = socket;
-    socket.send(
-      encodeClusterMessage({
-        type: 'registerApplication',
-        ...(this.#appId === undefined ? {} : { appId: this.#appId }),
-        name,
-        driverUrl,
-        ...(maxCores === undefined ? {} : { maxCores }),
-        ...(memoryPerExecutor === undefined ? {} : { memoryPerExecutor }),
-      }),
-    );
+    sendClusterMessage(socket, {
+      type: 'registerApplication',
+      ...(this.#appId === undefined ? {} : { appId: this.#appId }),
+      name,
+      driverUrl,
+      ...(maxCores === undefined ? {} : { maxCores }),
+      ...(memoryPerExecutor === undefined ? {} : { memoryPerExecutor }),
+    });
     await registered;
   }
 

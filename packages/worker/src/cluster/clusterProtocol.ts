@@ -8,8 +8,10 @@
  * its own endpoint; the master asks workers with free cores to start executors for it, and those
  * executors join the driver directly, exactly as local workers do.
  */
-import { decodeValue, encodeValue } from '../codec.js';
-import { ErrorCode, FlintError } from '../errors.js';
+import { type RawData, WebSocket } from 'ws';
+import { encodeValue } from '../codec.js';
+import { closeForViolation, frameBytes } from '../connection.js';
+import { decodeValidated } from '../protocol.js';
 
 // Worker daemon -> master ----------------------------------------------------------------------------
 
@@ -120,17 +122,34 @@ export function encodeClusterMessage(message: ClusterMessage): Uint8Array {
  * @throws FlintError `FLINT_PROTOCOL` for anything that is not a well-formed cluster message.
  */
 export function decodeClusterMessage(frame: Uint8Array): ClusterMessage {
-  let value: unknown;
-  try {
-    value = decodeValue(frame);
-  } catch (error) {
-    throw new FlintError(ErrorCode.PROTOCOL, 'Received a frame that is not a Flint message.', {
-      cause: error,
-    });
-  }
-  const problem = validateClusterMessage(value);
-  if (problem !== undefined) throw new FlintError(ErrorCode.PROTOCOL, problem);
-  return value as ClusterMessage;
+  return decodeValidated(frame, validateClusterMessage) as ClusterMessage;
+}
+
+/**
+ * Calls `handler` with every cluster message `socket` receives; a frame that is not one closes
+ * the connection as a protocol violation. Returns a function that stops listening.
+ */
+export function onClusterMessages(
+  socket: WebSocket,
+  handler: (message: ClusterMessage) => void,
+): () => void {
+  const listener = (data: RawData) => {
+    let message: ClusterMessage;
+    try {
+      message = decodeClusterMessage(frameBytes(data));
+    } catch (error) {
+      closeForViolation(socket, (error as Error).message);
+      return;
+    }
+    handler(message);
+  };
+  socket.on('message', listener);
+  return () => socket.off('message', listener);
+}
+
+/** Sends one cluster message, if the socket is still open. */
+export function sendClusterMessage(socket: WebSocket | undefined, message: ClusterMessage): void {
+  if (socket?.readyState === WebSocket.OPEN) socket.send(encodeClusterMessage(message));
 }
 
 // Validation -----------------------------------------------------------------------------------------

@@ -16,17 +16,17 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WebSocket } from 'ws';
-import { closeForViolation, connectToListener, frameBytes } from '../connection.js';
+import { closeForViolation, connectToListener } from '../connection.js';
 import { ErrorCode, FlintError } from '../errors.js';
 import { flintCommandArgs } from '../launch.js';
 import { workerNodeOptions } from '../memorySize.js';
 import { type TlsOptions, tlsEnvironment } from '../security/tls.js';
 import {
   type ClusterMessage,
-  decodeClusterMessage,
   type ExecutorRecord,
-  encodeClusterMessage,
   type LaunchExecutorMessage,
+  onClusterMessages,
+  sendClusterMessage,
 } from './clusterProtocol.js';
 
 /** How to start a {@link WorkerDaemon}. */
@@ -75,12 +75,17 @@ export class WorkerDaemon {
   #closing = false;
   readonly #stopped: Promise<void>;
   #stop!: (error?: Error) => void;
+  readonly #firstRegistration: Promise<void>;
+  #confirmRegistration!: () => void;
 
   private constructor(options: WorkerDaemonOptions) {
     this.#options = options;
     this.#log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.#stopped = new Promise<void>((resolve, reject) => {
       this.#stop = (error) => (error ? reject(error) : resolve());
+    });
+    this.#firstRegistration = new Promise((resolve) => {
+      this.#confirmRegistration = resolve;
     });
     // Observed by `stopped`'s callers; without this, a fatal refusal nobody awaits would crash.
     this.#stopped.catch(() => undefined);
@@ -161,23 +166,9 @@ export class WorkerDaemon {
     if (first) await this.#registered();
   }
 
-  /** Resolves once the master confirmed a registration (or the daemon stopped). */
+  /** Resolves once the master confirmed the first registration, or the daemon stopped. */
   #registered(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = setInterval(() => {
-        if (this.#workerId !== undefined || this.#closing) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 20);
-      this.#stopped.then(
-        () => resolve(),
-        (error: unknown) => {
-          clearInterval(check);
-          reject(error);
-        },
-      );
-    });
+    return Promise.race([this.#firstRegistration, this.#stopped]);
   }
 
   #attach(socket: WebSocket): void {
@@ -195,16 +186,7 @@ export class WorkerDaemon {
         cores: c,
       })),
     });
-    socket.on('message', (data) => {
-      let message: ClusterMessage;
-      try {
-        message = decodeClusterMessage(frameBytes(data));
-      } catch (error) {
-        closeForViolation(socket, (error as Error).message);
-        return;
-      }
-      this.#onMessage(message);
-    });
+    onClusterMessages(socket, (message) => this.#onMessage(message));
     socket.on('error', () => undefined); // 'close' follows
     socket.once('close', () => {
       if (this.#socket === socket) this.#socket = undefined;
@@ -228,6 +210,7 @@ export class WorkerDaemon {
               `(${this.#options.cores} cores, executors reachable at ${this.#options.advertiseHost}).`,
           );
         this.#workerId = message.workerId;
+        this.#confirmRegistration();
         this.#backoffMs = MIN_BACKOFF_MS;
         return;
       case 'launchExecutor':
@@ -295,8 +278,7 @@ export class WorkerDaemon {
   }
 
   #send(message: ClusterMessage): void {
-    const socket = this.#socket;
-    if (socket?.readyState === 1) socket.send(encodeClusterMessage(message));
+    sendClusterMessage(this.#socket, message);
   }
 
   #scheduleReconnect(): void {

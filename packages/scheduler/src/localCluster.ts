@@ -12,6 +12,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
   flintCommandArgs,
+  stopChildProcess,
   type TlsOptions,
   tlsEnvironment,
   workerNodeOptions,
@@ -98,19 +99,7 @@ export class LocalCluster {
   async stop(graceMs = 2_000): Promise<void> {
     this.#stopping = true;
     for (const remove of this.#removeHooks) remove();
-    const exits = [...this.#processes].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-          child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.kill('SIGTERM');
-        }),
-    );
-    await Promise.all(exits);
+    await Promise.all([...this.#processes].map((child) => stopChildProcess(child, graceMs)));
   }
 
   #spawnWorker(): ChildProcess {

@@ -34,7 +34,7 @@ export { deserializeError, ErrorCode, FlintError, serializeError } from './error
 export type { ExecutorOptions } from './executor.js';
 export { Executor } from './executor.js';
 export { canonicalKey, hashKey, KeyMap } from './keys.js';
-export { flintCommandArgs } from './launch.js';
+export { flintCommandArgs, stopChildProcess } from './launch.js';
 export {
   DEFAULT_WORKER_MEMORY_BYTES,
   formatMemorySize,

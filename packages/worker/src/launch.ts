@@ -2,6 +2,7 @@
  * How to start a `flint` process with this very build of Flint: the built `dist/cli.js`, or in a
  * source checkout (tests, the demo) `src/cli.ts` through tsx's loader.
  */
+import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -12,4 +13,20 @@ export function flintCommandArgs(): string[] {
   if (!fromSource) return [entry];
   const tsxLoader = createRequire(entry).resolve('tsx');
   return ['--import', pathToFileURL(tsxLoader).href, entry];
+}
+
+/**
+ * Ends a child process: SIGTERM, then SIGKILL if it is still there after `graceMs`. Resolves once
+ * it has exited.
+ */
+export function stopChildProcess(child: ChildProcess, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
 }

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import type { WebSocket } from 'ws';
 import { closeForViolation, connectToListener } from '../connection.js';
 import { ErrorCode, FlintError } from '../errors.js';
-import { flintCommandArgs } from '../launch.js';
+import { flintCommandArgs, stopChildProcess } from '../launch.js';
 import { workerNodeOptions } from '../memorySize.js';
 import { type TlsOptions, tlsEnvironment } from '../security/tls.js';
 import {
@@ -126,7 +126,7 @@ export class WorkerDaemon {
     clearTimeout(this.#reconnectTimer);
     clearInterval(this.#aliveTimer);
     this.#socket?.close(1000, 'worker stopping');
-    await Promise.all([...this.#executors.values()].map((executor) => stopProcess(executor.child)));
+    await stopExecutors(this.#executors.values());
     this.#stop();
   }
 
@@ -271,7 +271,7 @@ export class WorkerDaemon {
 
   async #killApplication(appId: string): Promise<void> {
     const executors = [...this.#executors.values()].filter((e) => e.appId === appId);
-    await Promise.all(executors.map((executor) => stopProcess(executor.child)));
+    await stopExecutors(executors);
     rmSync(join(this.#options.workDir, appId), { recursive: true, force: true });
     if (executors.length > 0)
       this.#log(`flint worker: application ${appId} ended; stopped its executors.`);
@@ -291,20 +291,11 @@ export class WorkerDaemon {
   async #fail(error: Error): Promise<void> {
     this.#closing = true;
     clearInterval(this.#aliveTimer);
-    await Promise.all([...this.#executors.values()].map((executor) => stopProcess(executor.child)));
+    await stopExecutors(this.#executors.values());
     this.#stop(error);
   }
 }
 
-/** SIGTERM, then SIGKILL after a grace period; resolves once the process is gone. */
-function stopProcess(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), EXECUTOR_GRACE_MS);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
+function stopExecutors(executors: Iterable<RunningExecutor>): Promise<unknown> {
+  return Promise.all([...executors].map(({ child }) => stopChildProcess(child, EXECUTOR_GRACE_MS)));
 }

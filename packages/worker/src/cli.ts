@@ -10,8 +10,9 @@
 import { parseArgs } from 'node:util';
 import { Executor } from './executor.js';
 import { parseMemorySize } from './memorySize.js';
-import { checkBind, DEFAULT_HOST, readSecret } from './security/bindPolicy.js';
-import { readTlsOptions, type TlsOptions } from './security/tls.js';
+import { DEFAULT_HOST } from './security/bindPolicy.js';
+import { readSecurityFlags, SECURITY_FLAGS } from './security/commandLineFlags.js';
+import type { TlsOptions } from './security/tls.js';
 
 const USAGE = `Usage: flint <command> [options]
 
@@ -51,10 +52,7 @@ async function main(argv: string[]): Promise<number> {
       'network-timeout': { type: 'string' },
       memory: { type: 'string' },
       'work-dir': { type: 'string' },
-      'secret-file': { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      'tls-ca': { type: 'string' },
+      ...SECURITY_FLAGS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -73,9 +71,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (values.memory !== undefined)
       memoryBytes = parseMemorySize(values.memory, 'flint worker --memory');
-    secret = checkBind(host, readSecret(process.env, values['secret-file']), 'flint worker');
-    const files = { cert: values['tls-cert'], key: values['tls-key'], ca: values['tls-ca'] };
-    tls = readTlsOptions(files, process.env);
+    ({ secret, tls } = readSecurityFlags(values, host, 'flint worker'));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     return 1;

@@ -76,6 +76,8 @@ export {
   readSecret,
   SECRET_HELP,
 } from './security/bindPolicy.js';
+export type { SecurityFlagValues } from './security/commandLineFlags.js';
+export { readSecurityFlags, SECURITY_FLAGS } from './security/commandLineFlags.js';
 export type { Listener, ListenOptions } from './security/listen.js';
 export { listen } from './security/listen.js';
 export type { Pem, TlsOptions } from './security/tls.js';

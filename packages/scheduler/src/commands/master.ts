@@ -3,7 +3,7 @@
  * SIGINT or SIGTERM.
  */
 import { parseArgs } from 'node:util';
-import { checkBind, DEFAULT_HOST, readSecret, readTlsOptions } from '@flint/worker';
+import { DEFAULT_HOST, readSecurityFlags, SECURITY_FLAGS } from '@flint/worker';
 import { DEFAULT_MASTER_PORT, Master, type SchedulingMode } from '../master/master.js';
 import { DEFAULT_MASTER_UI_PORT, startMasterStatusPage } from '../master/statusPage.js';
 import { CommandError, parsePort, untilSignal } from './commandLine.js';
@@ -42,10 +42,7 @@ export async function masterCommand(
       'no-ui': { type: 'boolean' },
       scheduling: { type: 'string' },
       'worker-timeout': { type: 'string' },
-      'secret-file': { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      'tls-ca': { type: 'string' },
+      ...SECURITY_FLAGS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -54,11 +51,7 @@ export async function masterCommand(
     return 0;
   }
   const host = values.host ?? DEFAULT_HOST;
-  const secret = checkBind(host, readSecret(process.env, values['secret-file']), 'flint master');
-  const tls = readTlsOptions(
-    { cert: values['tls-cert'], key: values['tls-key'], ca: values['tls-ca'] },
-    process.env,
-  );
+  const { secret, tls } = readSecurityFlags(values, host, 'flint master');
   const scheduling = values.scheduling ?? 'fifo';
   if (scheduling !== 'fifo' && scheduling !== 'fair')
     throw new CommandError(`--scheduling must be fifo or fair, but got '${scheduling}'.`);

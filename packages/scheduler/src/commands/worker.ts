@@ -8,12 +8,11 @@ import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  checkBind,
   DEFAULT_HOST,
   flintCommandArgs,
   parseMemorySize,
-  readSecret,
-  readTlsOptions,
+  readSecurityFlags,
+  SECURITY_FLAGS,
   WorkerDaemon,
 } from '@flint/worker';
 import { CommandError, parsePositive, runInForeground, untilSignal } from './commandLine.js';
@@ -55,10 +54,7 @@ export async function workerCommand(
       'work-dir': { type: 'string' },
       host: { type: 'string' },
       'advertise-host': { type: 'string' },
-      'secret-file': { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      'tls-ca': { type: 'string' },
+      ...SECURITY_FLAGS,
       'network-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -70,11 +66,7 @@ export async function workerCommand(
   if (!values.master)
     throw new CommandError('--master ws://HOST:PORT (or --driver URL) is required.');
   const host = values.host ?? DEFAULT_HOST;
-  const secret = checkBind(host, readSecret(process.env, values['secret-file']), 'flint worker');
-  const tls = readTlsOptions(
-    { cert: values['tls-cert'], key: values['tls-key'], ca: values['tls-ca'] },
-    process.env,
-  );
+  const { secret, tls } = readSecurityFlags(values, host, 'flint worker');
   // Executors are started by this process and get the secret in their environment, not from here.
   for (const name of ['FLINT_SECRET', 'FLINT_SECRET_FILE']) delete process.env[name];
   const networkTimeout = values['network-timeout'];

@@ -47,16 +47,25 @@ const DENSE_MIN_SLOTS = 1024;
  * A Map whose keys compare by value: primitives as JavaScript compares them (SameValueZero),
  * arrays and plain objects structurally. Iteration is in insertion order.
  *
+ * Entries are addressed by slot: {@link slotOf} finds a key once, and {@link valueAt} and
+ * {@link setAt} read and replace its value without hashing it again, so combining a value into
+ * a known key costs one lookup, not the two of a Map's get and set.
+ *
  * While every key is a small non-negative integer and they are not too sparse (counts by id, W3's
  * `x % 100000`), entries live in arrays indexed by key, and while every value is a number, in a
  * Float64Array: a lookup is an index and a sum allocates nothing, several times cheaper than a
  * Map's hashing and boxed numbers, which is most of what combining by key costs. The first other
- * key moves the entries into Maps, in insertion order; the first other value, into an array.
+ * key moves the entries into the sparse layout, in insertion order; the first other value, into
+ * an array.
  */
 export class KeyMap<V> {
-  readonly #primitives = new Map<unknown, V>();
-  readonly #structured = new Map<string, { key: unknown; value: V }>();
-  #order: unknown[] | undefined;
+  /** Sparse: primitive keys (a Map compares them as wanted) to their slot. */
+  readonly #primitiveSlots = new Map<unknown, number>();
+  /** Sparse: structured keys, by canonical string, to their slot. */
+  readonly #structuredSlots = new Map<string, number>();
+  /** Sparse: keys and values by slot, in insertion order. */
+  readonly #keys: unknown[] = [];
+  readonly #values: V[] = [];
   /** Whether entries live in the dense arrays below (all keys so far small integers). */
   #dense = true;
   /** While dense: 1 where a key has an entry. */
@@ -64,75 +73,86 @@ export class KeyMap<V> {
   /** While dense and every value is a number: the values by key; else undefined. */
   #numbers: Float64Array | undefined = new Float64Array(0);
   /** While dense once a value was not a number: the values by key. */
-  #values: V[] = [];
+  #denseValues: V[] = [];
   /** The dense keys, in insertion order. */
   #denseKeys: number[] = [];
 
   get size(): number {
-    return this.#denseKeys.length + this.#primitives.size + this.#structured.size;
+    return this.#dense ? this.#denseKeys.length : this.#keys.length;
   }
 
-  get(key: unknown): V | undefined {
-    if (this.#dense && isDenseKey(key)) {
-      if (key >= this.#present.length || this.#present[key] === 0) return undefined;
-      const numbers = this.#numbers;
-      return numbers !== undefined ? (numbers[key] as V) : this.#values[key];
+  /** The slot of `key`'s entry, or -1 when it has none. Valid until the next insert. */
+  slotOf(key: unknown): number {
+    if (this.#dense) {
+      if (!isDenseKey(key)) return -1;
+      return key < this.#present.length && this.#present[key] === 1 ? key : -1;
     }
-    return isStructured(key)
-      ? this.#structured.get(canonicalKey(key))?.value
-      : this.#primitives.get(key);
+    const slot = isStructured(key)
+      ? this.#structuredSlots.get(canonicalKey(key))
+      : this.#primitiveSlots.get(key);
+    return slot === undefined ? -1 : slot;
   }
 
-  has(key: unknown): boolean {
-    if (this.#dense && isDenseKey(key))
-      return key < this.#present.length && this.#present[key] === 1;
-    return isStructured(key) ? this.#structured.has(canonicalKey(key)) : this.#primitives.has(key);
+  /** The value in a slot that {@link slotOf} returned. */
+  valueAt(slot: number): V {
+    if (!this.#dense) return this.#values[slot] as V;
+    const numbers = this.#numbers;
+    return numbers !== undefined ? (numbers[slot] as V) : (this.#denseValues[slot] as V);
   }
 
-  set(key: unknown, value: V): void {
+  /** Replaces the value in a slot that {@link slotOf} returned. */
+  setAt(slot: number, value: V): void {
+    if (!this.#dense) this.#values[slot] = value;
+    else if (this.#numbers === undefined) this.#denseValues[slot] = value;
+    else if (typeof value === 'number') this.#numbers[slot] = value;
+    else this.#boxValues(slot, value);
+  }
+
+  /** Adds an entry for a key that has none (see {@link slotOf}). */
+  insert(key: unknown, value: V): void {
     if (this.#dense) {
       if (isDenseKey(key) && (key < this.#present.length || this.#growDense(key))) {
-        if (this.#present[key] === 0) {
-          this.#present[key] = 1;
-          this.#denseKeys.push(key === 0 ? 0 : key); // -0 is key 0, as in a Map
-        }
-        const numbers = this.#numbers;
-        if (numbers !== undefined && typeof value === 'number') numbers[key] = value;
-        else if (numbers !== undefined) this.#boxValues(key, value);
-        else this.#values[key] = value;
+        this.#present[key] = 1;
+        this.#denseKeys.push(key === 0 ? 0 : key); // -0 is key 0, as in a Map
+        this.setAt(key, value);
         return;
       }
       this.#makeSparse();
     }
-    if (isStructured(key)) {
-      const canonical = canonicalKey(key);
-      const entry = this.#structured.get(canonical);
-      if (entry) entry.value = value;
-      else {
-        this.#structured.set(canonical, { key, value });
-        this.#recordOrder(key);
-      }
-    } else {
-      // Only a map that mixes kinds of keys remembers an order: otherwise skip the extra lookup.
-      const ordered = this.#order !== undefined || this.#structured.size > 0;
-      if (ordered && !this.#primitives.has(key)) this.#recordOrder(key);
-      this.#primitives.set(key, value);
-    }
+    const slot = this.#keys.length;
+    if (isStructured(key)) this.#structuredSlots.set(canonicalKey(key), slot);
+    else this.#primitiveSlots.set(key, slot);
+    this.#keys.push(key === 0 ? 0 : key); // -0 is key 0, as in a Map
+    this.#values.push(value);
+  }
+
+  get(key: unknown): V | undefined {
+    const slot = this.slotOf(key);
+    return slot < 0 ? undefined : this.valueAt(slot);
+  }
+
+  has(key: unknown): boolean {
+    return this.slotOf(key) >= 0;
+  }
+
+  set(key: unknown, value: V): void {
+    const slot = this.slotOf(key);
+    if (slot < 0) this.insert(key, value);
+    else this.setAt(slot, value);
   }
 
   /** Entries in insertion order, as `[key, value]` pairs. */
   *entries(): IterableIterator<[unknown, V]> {
-    if (this.#dense) {
-      const numbers = this.#numbers;
-      for (const key of this.#denseKeys)
-        yield [key, numbers !== undefined ? (numbers[key] as V) : (this.#values[key] as V)];
-      return;
-    }
-    if (this.#order === undefined) {
-      yield* this.#primitives.entries();
-      return;
-    }
-    for (const key of this.#order) yield [key, this.get(key) as V];
+    const { keys, values } = this.toArrays();
+    for (let i = 0; i < keys.length; i++) yield [keys[i], values[i] as V];
+  }
+
+  /** Keys and values as two arrays in insertion order (no pair per entry). */
+  toArrays(): { keys: unknown[]; values: V[] } {
+    if (!this.#dense) return { keys: this.#keys.slice(), values: this.#values.slice() };
+    const keys = this.#denseKeys.slice();
+    const values = keys.map((key) => this.valueAt(key));
+    return { keys, values };
   }
 
   /**
@@ -152,7 +172,7 @@ export class KeyMap<V> {
       this.#numbers = numbers;
     } else {
       // Grown by push, so the array stays packed (holes would slow every access).
-      while (this.#values.length < length) this.#values.push(undefined as V);
+      while (this.#denseValues.length < length) this.#denseValues.push(undefined as V);
     }
     return true;
   }
@@ -164,28 +184,22 @@ export class KeyMap<V> {
     const values: V[] = [];
     for (let slot = 0; slot < numbers.length; slot++) values.push(numbers[slot] as V);
     values[key] = value;
-    this.#values = values;
+    this.#denseValues = values;
   }
 
-  /** Moves the dense entries into the Map, in insertion order; the map stays sparse from now on. */
+  /** Moves the dense entries into the sparse layout, in insertion order, for good. */
   #makeSparse(): void {
-    for (const [key, value] of this.entries()) this.#primitives.set(key, value);
+    const { keys, values } = this.toArrays();
     this.#dense = false;
+    for (let slot = 0; slot < keys.length; slot++) {
+      this.#primitiveSlots.set(keys[slot], slot);
+      this.#keys.push(keys[slot]);
+      this.#values.push(values[slot] as V);
+    }
     this.#present = new Uint8Array(0);
     this.#numbers = undefined;
-    this.#values = [];
+    this.#denseValues = [];
     this.#denseKeys = [];
-  }
-
-  // Only a map that mixes primitive and structured keys pays for remembering one global order.
-  #recordOrder(key: unknown): void {
-    if (this.#order === undefined) {
-      if (!isStructured(key) && this.#structured.size === 0) return;
-      this.#order = [...this.#primitives.keys()];
-      for (const entry of this.#structured.values())
-        if (entry.key !== key) this.#order.push(entry.key);
-    }
-    this.#order.push(Object.is(key, -0) ? 0 : key); // as a Map keeps it
   }
 }
 

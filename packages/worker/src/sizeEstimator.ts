@@ -203,10 +203,10 @@ export class CombinerSizeTracker {
 }
 
 /**
- * What a key costs in a KeyMap: a structured key (array, object) is also kept as its canonical
- * string, in an entry object of its own.
+ * What a key costs in a KeyMap besides its Map entry: its slot in the key and value arrays, and
+ * for a structured key (array, object) also its canonical string.
  */
 export function estimateKeySize(key: unknown): number {
-  const size = estimateSize(key);
-  return typeof key === 'object' && key !== null ? 2 * size + OBJECT + 2 * SLOT : size;
+  const size = estimateSize(key) + 2 * SLOT;
+  return typeof key === 'object' && key !== null ? 2 * size : size;
 }

@@ -75,6 +75,37 @@ describe('keys compared by value', () => {
     expect([...map.entries()].at(-1)).toEqual(['s', 'string']);
   });
 
+  it('reads and replaces a value by slot with one lookup, dense or sparse', () => {
+    for (const keys of [
+      [3, 1, 2],
+      ['c', 'a', 'b'],
+      [[3], { a: 1 }, 2n],
+    ]) {
+      const map = new KeyMap<number>();
+      for (const key of keys) {
+        expect(map.slotOf(key)).toBe(-1);
+        map.insert(key, 1);
+      }
+      for (const key of keys) {
+        const slot = map.slotOf(key);
+        map.setAt(slot, map.valueAt(slot) + 10);
+      }
+      expect(map.toArrays()).toEqual({ keys, values: [11, 11, 11] });
+      expect([...map.entries()]).toEqual(keys.map((key) => [key, 11]));
+    }
+  });
+
+  it('keeps a dense value that is not a number, and every entry when a key turns it sparse', () => {
+    const map = new KeyMap<unknown>();
+    map.insert(1, 10);
+    map.setAt(map.slotOf(1), 'ten'); // the first value that is not a number boxes them
+    map.insert(2, 20);
+    map.insert('x', 30); // the first key that is not a small integer makes it sparse
+    expect(map.toArrays()).toEqual({ keys: [1, 2, 'x'], values: ['ten', 20, 30] });
+    expect(map.get(2)).toBe(20);
+    expect(map.slotOf(3)).toBe(-1);
+  });
+
   it('hashes equal keys equally, and types apart', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {

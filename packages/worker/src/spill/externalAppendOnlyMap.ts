@@ -9,10 +9,9 @@
  * combineByKey within a partition, and cogroup (the joins).
  */
 import type { Aggregator } from '../aggregation.js';
-import { KeyMap } from '../keys.js';
+import { CombinerMap } from '../combinerMap.js';
 import type { FileSegment } from '../recordFrames.js';
 import { recordsOf } from '../recordFrames.js';
-import { CombinerSizeTracker, estimateKeySize, estimateSize } from '../sizeEstimator.js';
 import type { TaskMemoryManager } from '../taskMemoryManager.js';
 import { hashOrder, mergeByHash, pairsInOrder } from './mergeRuns.js';
 import { Spillable } from './spillable.js';
@@ -20,8 +19,7 @@ import { Spillable } from './spillable.js';
 type Pair = [unknown, unknown];
 
 export class ExternalAppendOnlyMap extends Spillable implements Iterable<Pair> {
-  #map = new KeyMap<unknown>();
-  readonly #size = new CombinerSizeTracker();
+  readonly #map = new CombinerMap();
   readonly #runs: FileSegment[] = [];
   /** Once read after a spill: what was left in memory, as the last run. */
   #lastRun: { keys: unknown[]; values: unknown[]; order: Uint32Array } | undefined;
@@ -35,44 +33,13 @@ export class ExternalAppendOnlyMap extends Spillable implements Iterable<Pair> {
 
   /** Adds a value: a new key gets `createCombiner(value)`, a known one `mergeValue`. */
   insert(key: unknown, value: unknown): void {
-    const map = this.#map;
-    const combiner = map.get(key);
-    if (combiner === undefined && !map.has(key)) {
-      const created = this.aggregator.createCombiner(value);
-      map.set(key, created);
-      this.#size.addEntry(
-        this.#size.samplesEntry ? estimateKeySize(key) + estimateSize(created) : undefined,
-      );
-    } else if (this.#size.samplesMerge) {
-      const before = estimateSize(combiner);
-      const merged = this.aggregator.mergeValue(combiner, value);
-      map.set(key, merged);
-      this.#size.addMerge(estimateSize(merged) - before);
-    } else {
-      map.set(key, this.aggregator.mergeValue(combiner, value));
-      this.#size.addMerge();
-    }
+    this.#map.add(key, value, this.aggregator.createCombiner, this.aggregator.mergeValue);
     this.maybeSpill();
   }
 
   /** Adds a combiner built elsewhere (a map-side combined block): merged with `mergeCombiners`. */
   insertCombiner(key: unknown, incoming: unknown): void {
-    const map = this.#map;
-    const combiner = map.get(key);
-    if (combiner === undefined && !map.has(key)) {
-      map.set(key, incoming);
-      this.#size.addEntry(
-        this.#size.samplesEntry ? estimateKeySize(key) + estimateSize(incoming) : undefined,
-      );
-    } else if (this.#size.samplesMerge) {
-      const before = estimateSize(combiner);
-      const merged = this.aggregator.mergeCombiners(combiner, incoming);
-      map.set(key, merged);
-      this.#size.addMerge(estimateSize(merged) - before);
-    } else {
-      map.set(key, this.aggregator.mergeCombiners(combiner, incoming));
-      this.#size.addMerge();
-    }
+    this.#map.add(key, incoming, keepCombiner, this.aggregator.mergeCombiners);
     this.maybeSpill();
   }
 
@@ -88,7 +55,7 @@ export class ExternalAppendOnlyMap extends Spillable implements Iterable<Pair> {
       return;
     }
     if (this.#lastRun === undefined) {
-      const { keys, values } = this.#drainMap();
+      const { keys, values } = this.#map.drain();
       this.#lastRun = { keys, values, order: hashOrder(keys) };
     }
     const { keys, values, order } = this.#lastRun;
@@ -98,11 +65,11 @@ export class ExternalAppendOnlyMap extends Spillable implements Iterable<Pair> {
   }
 
   protected get estimatedBytes(): number {
-    return this.#size.bytes;
+    return this.#map.estimatedBytes;
   }
 
   protected spill(): void {
-    const { keys, values } = this.#drainMap();
+    const { keys, values } = this.#map.drain();
     const writer = this.task.createSpillFile('aggregate');
     for (const pair of pairsInOrder(keys, values, hashOrder(keys))) writer.append(pair);
     const run = writer.endSegment();
@@ -110,17 +77,6 @@ export class ExternalAppendOnlyMap extends Spillable implements Iterable<Pair> {
     this.task.addSpilledBytes(run.length);
     this.#runs.push(run);
   }
-
-  /** Takes the map's contents out as two arrays (no pair per entry) and empties it. */
-  #drainMap(): { keys: unknown[]; values: unknown[] } {
-    const keys: unknown[] = [];
-    const values: unknown[] = [];
-    for (const [key, value] of this.#map.entries()) {
-      keys.push(key);
-      values.push(value);
-    }
-    this.#map = new KeyMap<unknown>();
-    this.#size.reset();
-    return { keys, values };
-  }
 }
+
+const keepCombiner = (combiner: unknown): unknown => combiner;

@@ -10,7 +10,7 @@
  * frame is yielded, so an abandoned reader leaks no descriptor.
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import { decodeRecords, encodeRecords } from './codec.js';
+import { allNumbers, decodeRecords, encodeNumberColumns, encodeRecords } from './codec.js';
 import { ErrorCode, FlintError } from './errors.js';
 
 /** The length before each frame: 4 bytes, little-endian. */
@@ -36,7 +36,11 @@ export const frameDataLength = (data: FrameData): number =>
 
 /** One frame holding `records`. */
 export function encodeFrame(records: readonly unknown[]): Uint8Array {
-  const payload = encodeRecords(records);
+  return frameOf(encodeRecords(records));
+}
+
+/** A frame around an encoded payload. */
+function frameOf(payload: Uint8Array): Uint8Array {
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.byteLength);
   frame.writeUInt32LE(payload.byteLength, 0);
   frame.set(payload, FRAME_HEADER_BYTES);
@@ -207,6 +211,25 @@ export function encodeBlock(records: Iterable<unknown>): Uint8Array {
   for (const record of records) batcher.push(record);
   batcher.flush();
   return frames.length === 1 ? (frames[0] as Uint8Array) : Buffer.concat(frames);
+}
+
+/**
+ * The block of the records `[keys[i], values[i]]`, as {@link encodeBlock} of those pairs would
+ * write it. Number keys with number values (counts and sums by id) are written straight from the
+ * two columns, with no pair per record.
+ */
+export function encodePairBlock(keys: readonly unknown[], values: readonly unknown[]): Uint8Array {
+  if (!allNumbers(keys) || !allNumbers(values)) return encodeBlock(pairsOf(keys, values));
+  const frames: Uint8Array[] = [];
+  for (let from = 0; from < keys.length; from += MAX_FRAME_RECORDS) {
+    const to = Math.min(keys.length, from + MAX_FRAME_RECORDS);
+    frames.push(frameOf(encodeNumberColumns(keys, values, from, to)));
+  }
+  return frames.length === 1 ? (frames[0] as Uint8Array) : Buffer.concat(frames);
+}
+
+function* pairsOf(keys: readonly unknown[], values: readonly unknown[]): Generator<unknown> {
+  for (let i = 0; i < keys.length; i++) yield [keys[i], values[i]];
 }
 
 /**

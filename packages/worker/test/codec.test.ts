@@ -287,6 +287,55 @@ describe('messages and blocks', () => {
   });
 });
 
+describe('blocks of number pairs', () => {
+  test('are written as raw float64s and come back exactly, -0 and NaN included', () => {
+    const pairs = [
+      [0, -0],
+      [-1.5, Number.NaN],
+      [2 ** 53, Number.POSITIVE_INFINITY],
+      [Number.MIN_VALUE, -Number.MAX_VALUE],
+      [99_999, 49_999_995_000_000],
+    ];
+    const bytes = encodeRecords(pairs);
+    expect(bytes[0]).toBe(0x50);
+    expect(bytes.byteLength).toBe(1 + 16 * pairs.length);
+    const back = decodeRecords(bytes);
+    expect(back).toStrictEqual(pairs);
+    expect(Object.is((back[0] as number[])[1], -0)).toBe(true);
+  });
+
+  test('are decoded from any byte offset, as frames inside a larger buffer are', () => {
+    const bytes = encodeRecords([
+      [1, 2],
+      [3, 4],
+    ]);
+    for (const shift of [1, 3, 8]) {
+      const padded = new Uint8Array(shift + bytes.byteLength);
+      padded.set(bytes, shift);
+      expect(decodeRecords(padded.subarray(shift))).toStrictEqual([
+        [1, 2],
+        [3, 4],
+      ]);
+    }
+  });
+
+  test('one record of another shape sends the block to the general codec', () => {
+    for (const odd of [['a', 1], [1, 2, 3], [1], [1, 2n], { 0: 1, 1: 2, length: 2 }]) {
+      const records = [[1, 2], odd];
+      const bytes = encodeRecords(records);
+      expect(bytes[0]).not.toBe(0x50);
+      expect(decodeRecords(bytes)).toStrictEqual(records);
+    }
+  });
+
+  test('a length that is not whole pairs is corrupt', () => {
+    const bytes = encodeRecords([[1, 2]]);
+    expect(() => decodeRecords(bytes.subarray(0, 10))).toThrow(
+      expect.objectContaining({ code: ErrorCode.PROTOCOL }),
+    );
+  });
+});
+
 describe('corrupt input', () => {
   const expectCorrupt = (bytes: Uint8Array): void => {
     expect(() => decodeValue(bytes)).toThrow(expect.objectContaining({ code: ErrorCode.PROTOCOL }));

@@ -11,17 +11,12 @@
  */
 import { type Aggregator, compileAggregator } from '../aggregation.js';
 import type { MapOutputData } from '../blockManager.js';
-import { KeyMap } from '../keys.js';
+import { CombinerMap } from '../combinerMap.js';
 import { createPartitionFunction } from '../partitioner.js';
 import type { TaskRuntime } from '../pipeline.js';
-import { encodeBlock, type FileSegment, recordsOf } from '../recordFrames.js';
+import { encodeBlock, encodePairBlock, type FileSegment, recordsOf } from '../recordFrames.js';
 import { assertPair, type RecordSink } from '../recordSink.js';
-import {
-  CombinerSizeTracker,
-  estimateKeySize,
-  estimateSize,
-  SizeTracker,
-} from '../sizeEstimator.js';
+import { SizeTracker } from '../sizeEstimator.js';
 import { hashOrder, mergeByHash, pairsInOrder } from '../spill/mergeRuns.js';
 import { Spillable } from '../spill/spillable.js';
 import type { TaskMemoryManager } from '../taskMemoryManager.js';
@@ -125,10 +120,13 @@ class RecordBuckets extends Spillable implements RecordSink<MapOutput> {
   }
 }
 
-/** Buckets that combine values by key; a spill writes each bucket sorted by key hash. */
+/**
+ * Values combined by key in one map for the whole task; a key's reduce partition is computed once
+ * per key when the map is written out, not once per record. A spill writes each reduce
+ * partition's keys sorted by hash.
+ */
 class CombiningBuckets extends Spillable implements RecordSink<MapOutput> {
-  #buckets: KeyMap<unknown>[];
-  readonly #size = new CombinerSizeTracker();
+  readonly #combiners = new CombinerMap();
   readonly #spills: SpillFile[] = [];
 
   constructor(
@@ -138,49 +136,30 @@ class CombiningBuckets extends Spillable implements RecordSink<MapOutput> {
     task: TaskMemoryManager,
   ) {
     super(task);
-    this.#buckets = Array.from({ length: n }, () => new KeyMap<unknown>());
   }
 
   add(record: unknown): boolean {
     assertPair(record, OPERATION);
-    const [key, value] = record;
-    const bucket = this.#buckets[this.partitionOf(key)] as KeyMap<unknown>;
-    const combiner = bucket.get(key);
-    const size = this.#size;
-    if (combiner === undefined && !bucket.has(key)) {
-      const created = this.aggregator.createCombiner(value);
-      bucket.set(key, created);
-      size.addEntry(size.samplesEntry ? estimateKeySize(key) + estimateSize(created) : undefined);
-    } else if (size.samplesMerge) {
-      const before = estimateSize(combiner);
-      const merged = this.aggregator.mergeValue(combiner, value);
-      bucket.set(key, merged);
-      size.addMerge(estimateSize(merged) - before);
-    } else {
-      bucket.set(key, this.aggregator.mergeValue(combiner, value));
-      size.addMerge();
-    }
+    const { createCombiner, mergeValue } = this.aggregator;
+    this.#combiners.add(record[0], record[1], createCombiner, mergeValue);
     this.maybeSpill();
     return true;
   }
 
   finish(): MapOutput {
+    const buckets = this.#drainIntoBuckets();
     if (this.#spills.length === 0) {
       let recordsWritten = 0;
-      const blocks = this.#buckets.map((bucket) => {
-        recordsWritten += bucket.size;
-        return bucket.size === 0 ? EMPTY : encodeBlock(bucket.entries());
+      const blocks = buckets.map(({ keys, values }) => {
+        recordsWritten += keys.length;
+        return keys.length === 0 ? EMPTY : encodePairBlock(keys, values);
       });
       return { output: { kind: 'memory', blocks }, recordsWritten };
     }
     // Merge every spill with what is left in memory, bucket by bucket, into one file.
     const writer = this.task.createSpillFile('shuffle');
     let recordsWritten = 0;
-    const buckets = this.#buckets;
-    this.#buckets = [];
-    const segments = buckets.map((bucket, reduceId) => {
-      const { keys, values } = drain(bucket);
-      buckets[reduceId] = new KeyMap<unknown>(); // the drained arrays hold it now
+    const segments = buckets.map(({ keys, values }, reduceId) => {
       const runs: Iterable<unknown>[] = this.#spills.map((spill) =>
         recordsOf(spill.segments[reduceId] as FileSegment),
       );
@@ -199,37 +178,38 @@ class CombiningBuckets extends Spillable implements RecordSink<MapOutput> {
   }
 
   protected get estimatedBytes(): number {
-    return this.#size.bytes;
+    return this.#combiners.estimatedBytes;
   }
 
   protected spill(): void {
     const writer = this.task.createSpillFile('combine');
-    const segments = this.#buckets.map((bucket) => {
-      const { keys, values } = drain(bucket);
+    const segments = this.#drainIntoBuckets().map(({ keys, values }) => {
       for (const pair of pairsInOrder(keys, values, hashOrder(keys))) writer.append(pair);
       return writer.endSegment();
     });
     writer.close();
     this.task.addSpilledBytes(writer.bytesWritten);
     this.#spills.push({ path: writer.path, segments });
-    this.#buckets = Array.from({ length: this.n }, () => new KeyMap<unknown>());
-    this.#size.reset();
+  }
+
+  /** Empties the map into one key and value array per reduce partition, keys in first-seen order. */
+  #drainIntoBuckets(): Array<{ keys: unknown[]; values: unknown[] }> {
+    const { keys, values } = this.#combiners.drain();
+    const buckets = Array.from({ length: this.n }, () => ({
+      keys: [] as unknown[],
+      values: [] as unknown[],
+    }));
+    for (let i = 0; i < keys.length; i++) {
+      const bucket = buckets[this.partitionOf(keys[i])] as (typeof buckets)[number];
+      bucket.keys.push(keys[i]);
+      bucket.values.push(values[i]);
+    }
+    return buckets;
   }
 }
 
 function emptyBuckets(n: number): unknown[][] {
   return Array.from({ length: n }, () => []);
-}
-
-/** A bucket's keys and values as two arrays (no pair per entry). */
-function drain(bucket: KeyMap<unknown>): { keys: unknown[]; values: unknown[] } {
-  const keys: unknown[] = [];
-  const values: unknown[] = [];
-  for (const [key, value] of bucket.entries()) {
-    keys.push(key);
-    values.push(value);
-  }
-  return { keys, values };
 }
 
 const EMPTY = new Uint8Array(0);

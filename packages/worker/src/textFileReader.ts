@@ -39,11 +39,16 @@ export function* readSplitLines(split: FileSplit): Generator<string> {
         if (lineStartOffset >= split.end) return;
         const newline = buffer.indexOf(NEWLINE, from);
         if (newline === -1 || newline >= bytesRead) break;
-        const line = carry
-          ? Buffer.concat([carry, buffer.subarray(from, newline)])
-          : buffer.subarray(from, newline);
-        carry = undefined;
-        yield decodeLine(line, 0, line.length);
+        if (carry) {
+          const line = Buffer.concat([carry, buffer.subarray(from, newline)]);
+          carry = undefined;
+          yield decodeLine(line, 0, line.length);
+        } else {
+          // Decoded straight from the chunk: a view per line would cost more than its decoding.
+          // A string of its own per line, not a slice of a larger decoded string, so a line that
+          // is kept (a cache of a filter) holds no more memory than its own characters.
+          yield decodeLine(buffer, from, newline);
+        }
         lineStartOffset = position + newline + 1;
         from = newline + 1;
       }

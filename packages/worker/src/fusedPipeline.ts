@@ -195,6 +195,10 @@ function compileChain(ops: readonly ChainOp[], counting: boolean): CompiledChain
      state.next = i;
      return reached;`,
   ) as CompiledChain['runRange'];
+  // Run once over an empty range, so that the code after the loop has run before V8 optimizes
+  // the loop mid-run: otherwise the optimized loop deoptimizes where it first exits (the store to
+  // `state.next`, which had no type feedback yet), and every job paid for it again.
+  runRange(0, 1, true, 0, 0, [], EMPTY_SINK, helpers, { next: 0 });
   const runIterator = new Function(
     'iterator, budget, fns, sink, helpers, state',
     `'use strict'; ${unpack} let reached = 0;
@@ -208,6 +212,12 @@ function compileChain(ops: readonly ChainOp[], counting: boolean): CompiledChain
   ) as CompiledChain['runIterator'];
   return { runRange, runIterator };
 }
+
+/** A sink for the warm-up call of a range loop, which reaches no record. */
+const EMPTY_SINK: RecordSink<unknown> = {
+  add: () => true,
+  finish: () => undefined,
+};
 
 const helpers: Helpers = {
   iterable(value, operator) {

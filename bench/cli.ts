@@ -10,6 +10,8 @@ export interface BenchConfig {
   quick: boolean;
   /** Timed runs per implementation; medians are reported. */
   runs: number;
+  /** Untimed runs per implementation before the timed ones (not for W7 and W8, see README). */
+  warmup: number;
   /** Flint's (and skale's) worker count. */
   workers: number;
   /** Threads of the worker_thread baselines: one per core. */
@@ -25,10 +27,12 @@ export interface BenchConfig {
   args: string[];
 }
 
-export const USAGE = `Usage: pnpm bench [W1 … W8 CAPTURE] [--quick] [--runs N] [--workers N] [--no-skale]
-                  [--no-flint] [--scale F] [--timeout SECONDS]
+export const USAGE = `Usage: pnpm bench [W1 … W8 CAPTURE] [--quick] [--runs N] [--warmup N] [--workers N]
+                  [--no-skale] [--no-flint] [--scale F] [--timeout SECONDS]
   --quick      every workload on tiny data, results checked only, nothing recorded (CI smoke test)
   --runs N     timed runs per implementation, medians reported (default 3; 1 with --quick)
+  --warmup N   untimed runs before them, every implementation alike (default 1; 0 with --quick;
+               always 0 for W7 and W8, whose runs take tens of seconds)
   --workers N  Flint's and skale's workers (default os.availableParallelism())
   --no-skale   skip skale (always skipped with --quick or when CI is set)
   --no-flint   baselines only (while the engine cannot run)
@@ -43,6 +47,14 @@ function positiveNumber(value: string | undefined, name: string, fallback: numbe
   return n;
 }
 
+function nonNegativeNumber(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`--${name} needs a number of 0 or more, got '${value}'`);
+  return n;
+}
+
 export function parseCli(argv: string[]): BenchConfig | 'help' {
   // pnpm forwards a literal `--` when one is typed before the options.
   const args = argv[0] === '--' ? argv.slice(1) : argv;
@@ -52,6 +64,7 @@ export function parseCli(argv: string[]): BenchConfig | 'help' {
     options: {
       quick: { type: 'boolean', default: false },
       runs: { type: 'string' },
+      warmup: { type: 'string' },
       workers: { type: 'string' },
       'no-skale': { type: 'boolean', default: false },
       'no-flint': { type: 'boolean', default: false },
@@ -76,6 +89,7 @@ export function parseCli(argv: string[]): BenchConfig | 'help' {
     workloads: workloads.length > 0 ? (workloads as WorkloadId[]) : [...WORKLOAD_IDS],
     quick,
     runs: Math.round(positiveNumber(values.runs, 'runs', quick ? 1 : 3)),
+    warmup: Math.round(nonNegativeNumber(values.warmup, 'warmup', quick ? 0 : 1)),
     workers: Math.round(positiveNumber(values.workers, 'workers', os.availableParallelism())),
     threads: os.availableParallelism(),
     flint: !values['no-flint'],

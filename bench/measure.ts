@@ -13,10 +13,21 @@ export async function timed<R>(fn: () => Promise<R> | R): Promise<Sample<R>> {
   return { ms: performance.now() - start, result };
 }
 
-/** Runs `fn` `runs` times in sequence (never concurrently: runs must not compete for cores). */
-export async function repeat<R>(runs: number, fn: () => Promise<Sample<R>>): Promise<Sample<R>[]> {
+/** How many times an implementation runs: `warmup` untimed runs, then `runs` timed ones. */
+export interface RunPlan {
+  runs: number;
+  warmup: number;
+}
+
+/**
+ * Runs `fn` `plan.warmup` times, dropping what it returns (V8 compiles hot code and sizes its
+ * heap on the first runs, for every implementation alike), then `plan.runs` times for the
+ * samples. In sequence, never concurrently: runs must not compete for cores.
+ */
+export async function repeat<R>(plan: RunPlan, fn: () => Promise<Sample<R>>): Promise<Sample<R>[]> {
+  for (let i = 0; i < plan.warmup; i++) await fn();
   const samples: Sample<R>[] = [];
-  for (let i = 0; i < runs; i++) samples.push(await fn());
+  for (let i = 0; i < plan.runs; i++) samples.push(await fn());
   return samples;
 }
 

@@ -38,7 +38,7 @@ export async function appendResults(
     '',
     `- Machine: ${machine}`,
     `- Command: \`${commandLine(config)}\``,
-    `- Flint workers: ${config.workers}; baseline threads: ${config.threads}; runs: ${config.runs} (medians)` +
+    `- Flint workers: ${config.workers}; baseline threads: ${config.threads}; runs: ${config.runs} (medians) after ${config.warmup} untimed warm-up run(s) each (none in W7, W8)` +
       (config.scale === 1 ? '' : `; data scale ${config.scale}`),
     `- skale: ${config.skaleSkipped === undefined ? 'run' : `skipped (${config.skaleSkipped})`}` +
       (config.flint ? '' : '; Flint: skipped (--no-flint)'),

@@ -30,7 +30,7 @@ async function bench(config: BenchConfig): Promise<boolean> {
   const machine = machineDescription();
   console.log(`Machine: ${machine}`);
   console.log(
-    `Flint workers ${config.workers}, threads ${config.threads}, runs ${config.runs}` +
+    `Flint workers ${config.workers}, threads ${config.threads}, runs ${config.runs} after ${config.warmup} warm-up` +
       (config.skaleSkipped === undefined ? '' : `, skale skipped (${config.skaleSkipped})`) +
       (config.flint ? '' : ', Flint skipped (--no-flint)') +
       (config.quick ? ', quick: tiny data, results only' : ''),

@@ -49,7 +49,7 @@ const keepTop3 = (acc: Pair[], pair: Pair): Pair[] => {
 async function runWorkload(sc: SkaleContext, request: SkaleRequest): Promise<Sample<unknown>[]> {
   switch (request.workload) {
     case 'W1':
-      return repeat(request.runs, () =>
+      return repeat(request, () =>
         timed(() =>
           sc
             .range(0, request.n)
@@ -59,7 +59,7 @@ async function runWorkload(sc: SkaleContext, request: SkaleRequest): Promise<Sam
         ),
       );
     case 'W2':
-      return repeat(request.runs, () =>
+      return repeat(request, () =>
         timed(async () => {
           const counts = sc
             .textFile(`${request.dir}/`)
@@ -77,7 +77,7 @@ async function runWorkload(sc: SkaleContext, request: SkaleRequest): Promise<Sam
         }),
       );
     case 'W3':
-      return repeat(request.runs, () =>
+      return repeat(request, () =>
         timed(async () => {
           const sums = sc
             .range(0, request.n)
@@ -90,13 +90,13 @@ async function runWorkload(sc: SkaleContext, request: SkaleRequest): Promise<Sam
       );
     case 'W5': {
       const data = tinyJobData();
-      return repeat(request.runs, async () => {
+      return repeat(request, async () => {
         const result = await timeJobs(request.jobs, () => sc.parallelize(data, 8).count());
         return { ms: result.p50, result };
       });
     }
     case 'W6':
-      return repeat(request.runs, async () => {
+      return repeat(request, async () => {
         const sample = await timed(() => sc.range(0, request.tasks, 1, request.tasks).count());
         return {
           ms: sample.ms,

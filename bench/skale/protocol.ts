@@ -9,7 +9,7 @@ export type SkaleWorkload =
   | { workload: 'W5'; jobs: number }
   | { workload: 'W6'; tasks: number };
 
-export type SkaleRequest = SkaleWorkload & { skaleDir: string; runs: number };
+export type SkaleRequest = SkaleWorkload & { skaleDir: string; runs: number; warmup: number };
 
 export type SkaleReply =
   | { ok: true; startupMs: number; samples: Sample<unknown>[] }

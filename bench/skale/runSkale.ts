@@ -14,6 +14,7 @@ export type { SkaleWorkload };
 export interface SkaleOptions {
   workers: number;
   runs: number;
+  warmup: number;
   timeoutMs: number;
   log: (line: string) => void;
 }
@@ -25,7 +26,8 @@ export async function runSkale<R>(
   options: SkaleOptions,
 ): Promise<Measured<R>> {
   const skaleDir = await ensureSkale(options.log);
-  const request: SkaleRequest = { ...workload, skaleDir, runs: options.runs };
+  const { runs, warmup } = options;
+  const request: SkaleRequest = { ...workload, skaleDir, runs, warmup };
   const child = fork(new URL('./child.ts', import.meta.url), [JSON.stringify(request)], {
     env: { ...process.env, SKALE_WORKERS: String(options.workers) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -17,7 +17,7 @@ function asP50(result: TinyJobResult): { ms: number; result: TinyJobResult } {
  */
 export async function captureSpec(ctx: SpecContext): Promise<WorkloadSpec<TinyJobResult>> {
   const jobs = ctx.sizes.tinyJobs;
-  const { runs, quick } = ctx.config;
+  const { quick } = ctx.config;
   ctx.log('CAPTURE capture cost per function…');
   // Measured before any context exists, so the first captures pay for the inspector session.
   const costs = measureCaptureCost(quick ? 100 : 2000);
@@ -30,7 +30,7 @@ export async function captureSpec(ctx: SpecContext): Promise<WorkloadSpec<TinyJo
       ctx,
       async (sc) => {
         const cpu: number[] = [];
-        const samples = await repeat(runs, async () => {
+        const samples = await repeat(ctx.config, async () => {
           const result = await capturingJobs(sc, jobs, which);
           cpu.push(result.driverCpuMs);
           return asP50(result);

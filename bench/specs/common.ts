@@ -47,7 +47,7 @@ export function flint<R>(
   group?: string,
 ): Impl<R> {
   const measure = async (sc: FlintContext): Promise<Measured<R>> => ({
-    samples: await repeat(ctx.config.runs, () => timed(() => action(sc))),
+    samples: await repeat(ctx.config, () => timed(() => action(sc))),
   });
   return flintMeasured(ctx, measure, options, group);
 }
@@ -62,7 +62,7 @@ export function plain<R>(
     name: group === undefined ? 'plain (1 thread)' : `plain ${group}`,
     role: 'plain',
     group,
-    run: async () => ({ samples: await repeat(config.runs, () => timed(compute)) }),
+    run: async () => ({ samples: await repeat(config, () => timed(compute)) }),
   };
 }
 
@@ -77,7 +77,7 @@ export function threads<R>(
     run: async () => {
       const pool = await startThreadPool(config.threads);
       try {
-        const samples = await repeat(config.runs, () => timed(() => compute(pool)));
+        const samples = await repeat(config, () => timed(() => compute(pool)));
         return { startup: { label: 'threads start-up', ms: pool.startupMs }, samples };
       } finally {
         await pool.close();
@@ -100,6 +100,7 @@ export function skale<R>(
         runSkale<R>(await workload(), {
           workers: config.workers,
           runs: config.runs,
+          warmup: config.warmup,
           timeoutMs: config.timeoutMs,
           log,
         }),

@@ -11,7 +11,6 @@ function asP50(result: TinyJobResult): { ms: number; result: TinyJobResult } {
 
 export async function w5Spec(ctx: SpecContext): Promise<WorkloadSpec<TinyJobResult>> {
   const jobs = ctx.sizes.tinyJobs;
-  const { runs } = ctx.config;
   return {
     id: 'W5',
     title: `tiny job: parallelize([1..1000], 8).count() ${jobs} times on a warm context`,
@@ -21,13 +20,13 @@ export async function w5Spec(ctx: SpecContext): Promise<WorkloadSpec<TinyJobResu
     format: (r) => `${r.count} (p50 ${formatMs(r.p50)}, p99 ${formatMs(r.p99)})`,
     impls: [
       flintMeasured(ctx, async (sc) => ({
-        samples: await repeat(runs, async () => asP50(await tinyJobs(sc, jobs))),
+        samples: await repeat(ctx.config, async () => asP50(await tinyJobs(sc, jobs))),
       })),
       {
         name: 'plain (1 thread)',
         role: 'plain',
         run: async () => ({
-          samples: await repeat(runs, async () => asP50(await tinyJobPlain(jobs))),
+          samples: await repeat(ctx.config, async () => asP50(await tinyJobPlain(jobs))),
         }),
       },
       ...skale<TinyJobResult>(ctx, async () => ({ workload: 'W5', jobs })),

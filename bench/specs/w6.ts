@@ -18,7 +18,7 @@ export async function w6Spec(ctx: SpecContext): Promise<WorkloadSpec<ManyTasksRe
     format: (r) => `${r.count} (${r.tasksPerSecond.toFixed(1)} tasks/s)`,
     impls: [
       flintMeasured(ctx, async (sc) => ({
-        samples: await repeat(ctx.config.runs, async () => {
+        samples: await repeat(ctx.config, async () => {
           const { ms, result } = await timed(() => manyTasks(sc, tasks));
           return { ms, result: { count: result, tasksPerSecond: tasks / (ms / 1000) } };
         }),

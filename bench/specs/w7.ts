@@ -37,7 +37,8 @@ export async function w7Spec(ctx: SpecContext): Promise<WorkloadSpec<WordStats>>
         ctx,
         async (sc, run) => {
           const spills = countSpills(sc);
-          const samples = await repeat(runs, () => timed(() => wordCount(sc, file)));
+          // No warm-up run: each run takes tens of seconds, far beyond what V8's warm-up costs.
+          const samples = await repeat({ runs, warmup: 0 }, () => timed(() => wordCount(sc, file)));
           spills.stop();
           // Read before stopping the context: VmHWM lives as long as the worker process.
           return { samples, ...(await workerPeaks(await run.contextPids(), spills.bytes)) };

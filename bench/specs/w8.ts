@@ -23,12 +23,14 @@ function scaling(name: string, medians: Map<string, number>): string {
 export async function w8Spec(ctx: SpecContext): Promise<WorkloadSpec<WordStats>> {
   const base = ctx.sizes.scalingBaseBytes;
   const impls: Impl<WordStats>[] = [];
+  // No warm-up run: each run takes seconds to tens of seconds, far beyond what V8's warm-up costs.
+  const unwarmed = { ...ctx, config: { ...ctx.config, warmup: 0 } };
   for (const scale of SCALES) {
     ctx.log(`W8 preparing words.txt (${megabytes(base * scale)})…`);
     const file = await wordsFile(base * scale);
     const group = `${scale}x`;
-    impls.push(flint(ctx, (sc) => wordCount(sc, file), {}, group));
-    impls.push(plain(ctx, () => wordCountPlain(file), group));
+    impls.push(flint(unwarmed, (sc) => wordCount(sc, file), {}, group));
+    impls.push(plain(unwarmed, () => wordCountPlain(file), group));
   }
   return {
     id: 'W8',

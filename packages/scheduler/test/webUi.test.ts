@@ -199,6 +199,8 @@ describe('startWebUi over HTTP', () => {
     );
     expect(failedRow).toContain('at map (mm.ts:9:20)');
     expect(tasks).toContain('<td class="num">2,500 / 250</td>');
+    // Two of its tasks spilled 1 MiB each to the workers' disks.
+    expect(text).toContain('<dt>Spilled to disk</dt><dd>2 MiB</dd>');
     expect(text).toContain('Summary metrics of 4 completed tasks');
     expect(count(text, /<rect class="t-/)).toBe(5); // the timeline
     const failedOnly = await get(ui, '/stages/0?tasks=failed');

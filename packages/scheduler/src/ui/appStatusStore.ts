@@ -43,6 +43,8 @@ export interface MetricTotals {
   recordsWritten: number;
   shuffleBytesRead: number;
   shuffleBytesWritten: number;
+  /** Bytes written to the workers' disks because memory was short. */
+  spilledBytes: number;
 }
 
 /** Task counts of a stage, job or worker. */
@@ -583,3 +585,5 @@ function newTotals(): MetricTotals {
     shuffleBytesWritten: 0,
   };
 }
+  totals.spilledBytes += metrics.spilledBytes ?? 0;
+    spilledBytes: 0,

@@ -70,6 +70,7 @@ ${summaryList([
     'Shuffle read / write',
     `${formatBytes(totals.shuffleBytesRead)} / ${formatBytes(totals.shuffleBytesWritten)}`,
   ],
+  ['Spilled to disk', formatBytes(totals.spilledBytes)],
   stage.failureReason === undefined
     ? undefined
     : ['Failure reason', html`<span class="error-text">${stage.failureReason}</span>`],
@@ -92,6 +93,7 @@ const METRICS: readonly {
   { label: 'Records out', pick: (m) => m.recordsWritten, format: formatCount },
   { label: 'Shuffle read', pick: (m) => m.shuffleBytesRead, format: formatBytes },
   { label: 'Shuffle write', pick: (m) => m.shuffleBytesWritten, format: formatBytes },
+  { label: 'Spilled', pick: (m) => m.spilledBytes ?? 0, format: formatBytes },
 ];
 
 /** Spark's "Summary Metrics for N Completed Tasks": min, quartiles and max. */

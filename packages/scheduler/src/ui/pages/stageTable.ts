@@ -51,6 +51,7 @@ export function stageTable(
     { label: 'Tasks: succeeded/total' },
     { label: 'Records in / out', numeric: true },
     { label: 'Shuffle read / write', numeric: true },
+    { label: 'Spilled', numeric: true },
     ...(withReason ? [{ label: 'Failure reason' }] : []),
   ];
   return tableSection(
@@ -88,6 +89,7 @@ ${numCell(submitted === undefined ? '–' : formatDuration(end - submitted))}
 <td>${progress}</td>
 ${numCell(totals === undefined ? '–' : `${formatCount(totals.recordsRead)} / ${formatCount(totals.recordsWritten)}`)}
 ${numCell(totals === undefined ? '–' : `${formatBytes(totals.shuffleBytesRead)} / ${formatBytes(totals.shuffleBytesWritten)}`)}
+${numCell(totals === undefined ? '–' : formatBytes(totals.spilledBytes))}
 ${withReason ? html`<td class="error-text">${data?.failureReason ?? ''}</td>` : ''}
 </tr>`;
 }

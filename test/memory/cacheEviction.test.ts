@@ -5,7 +5,7 @@
  * exactly the partitions that are no longer cached. A side-effect accumulator counts, per
  * partition, how often each was computed (partition i adds 16 ** i).
  */
-import { createContext, type FlintContext } from '@flint/rdd';
+import { createContext, type FlintContext, type SchedulerEvent } from '@flint/rdd';
 import { afterEach, describe, expect, it } from 'vitest';
 import { partitionCounts } from './memoryHelpers.js';
 
@@ -48,6 +48,16 @@ async function sumAndCount(
   return partitionCounts(counter.value - before, PARTITIONS);
 }
 
+/** The partitions of `dataset` that workers reported stored (true) or dropped (false), in order. */
+function blockReports(events: readonly SchedulerEvent[], dataset: { id: number }): string[] {
+  const prefix = `rdd_${dataset.id}_`;
+  return events.flatMap((event) =>
+    event.type === 'blockUpdated' && event.blockId.startsWith(prefix)
+      ? [`${event.removed ? '-' : '+'}${event.blockId.slice(prefix.length)}`]
+      : [],
+  );
+}
+
 /** True when `counts` is some ones followed by zeros: the oldest partitions, and only they. */
 const isOldestFirst = (counts: readonly number[]) =>
   counts.every((count, i) => count === (i < counts.indexOf(0) || !counts.includes(0) ? 1 : 0));
@@ -55,7 +65,14 @@ const isOldestFirst = (counts: readonly number[]) =>
 describe('cache larger than the memory limit', () => {
   it('evicts the least recently used partitions and recomputes only those', async () => {
     // One worker, so that tasks run in partition order and the LRU order is known.
-    sc = await createContext({ workers: 1, memoryPerWorker: '24m', ui: false, progress: false });
+    const events: SchedulerEvent[] = [];
+    sc = await createContext({
+      workers: 1,
+      memoryPerWorker: '24m',
+      ui: false,
+      progress: false,
+      listeners: [(event) => events.push(event)],
+    });
     const countA = sc.accumulator(0);
     const countB = sc.accumulator(0);
     const a = paddedDataset(sc, countA);
@@ -64,9 +81,13 @@ describe('cache larger than the memory limit', () => {
     // A fits (about 10 MB of the 14 MB its blocks may take): every partition computed once, then none.
     expect(await sumAndCount(a, countA)).toEqual(Array(PARTITIONS).fill(1));
     expect(await sumAndCount(a, countA)).toEqual(Array(PARTITIONS).fill(0));
+    // The worker reported each partition it stored, so the driver knows where they are.
+    expect(blockReports(events, a)).toEqual(['+0', '+1', '+2', '+3', '+4', '+5', '+6', '+7']);
 
     // B does not fit beside A: caching it evicts A's least recently used partitions.
+    const beforeB = events.length;
     expect(await sumAndCount(b, countB)).toEqual(Array(PARTITIONS).fill(1));
+    const droppedA = blockReports(events.slice(beforeB), a);
 
     // A again: exactly the evicted partitions (the oldest ones) are recomputed, and re-cached
     // by evicting B's oldest; then A is whole again.
@@ -75,6 +96,8 @@ describe('cache larger than the memory limit', () => {
     const evictedA = recomputedA.filter((count) => count === 1).length;
     expect(evictedA).toBeGreaterThan(0);
     expect(evictedA).toBeLessThan(PARTITIONS);
+    // The worker reported exactly those evictions to the driver.
+    expect(droppedA).toEqual(Array.from({ length: evictedA }, (_, i) => `-${i}`));
     expect(await sumAndCount(a, countA)).toEqual(Array(PARTITIONS).fill(0));
 
     // And B lost its oldest partitions to make that room (one fewer when free memory was left).

@@ -403,6 +403,9 @@ export async function createContext(options: ContextOptions = {}): Promise<Flint
     await observers.close();
     throw error;
   });
+        } else if (message.type === 'blockUpdated') {
+          const { nodeId, partition, bytes, removed } = message;
+          scheduler?.post({ type: 'blockUpdated', workerId, nodeId, partition, bytes, removed });
   scheduler = new DAGScheduler(pool, bus, resolved.maxTaskFailures, {
     ...(options.speculation === undefined ? {} : { speculation: options.speculation }),
   });

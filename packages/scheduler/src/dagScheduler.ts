@@ -82,6 +82,15 @@ export type DAGSchedulerEvent =
       readonly fetchFailure: FetchFailure | undefined;
       readonly killed: boolean;
     }
+  | {
+      /** A worker stored a cached partition, or dropped one (evicted, unpersisted). */
+      readonly type: 'blockUpdated';
+      readonly workerId: string;
+      readonly nodeId: number;
+      readonly partition: number;
+      readonly bytes: number;
+      readonly removed: boolean;
+    }
   | { readonly type: 'resubmitFailedStages' }
   | { readonly type: 'checkSpeculation' }
   | { readonly type: 'reviveOffers' };
@@ -250,6 +259,9 @@ export class DAGScheduler implements TaskSchedulerListener {
         this.#taskScheduler.taskFailed(workerId, taskId, error, fetchFailure, killed);
         break;
       }
+      case 'blockUpdated':
+        this.#onBlockUpdated(event);
+        break;
       case 'resubmitFailedStages':
         this.#resubmitFailedStages();
         break;
@@ -269,7 +281,6 @@ export class DAGScheduler implements TaskSchedulerListener {
   taskSucceeded(taskSet: TaskSet, partition: number, result: TaskResult, workerId: string): void {
     const stage = this.#stageOf(taskSet);
     if (!stage) return;
-    this.#noteCachedPartitions(stage, taskSet, partition, workerId);
     // Before the job can resolve, so the driver sees the additions when the action returns; once
     // per stage and partition, even when a lost map output made the partition run again.
     const appliedKey = `${stage.id}:${partition}`;
@@ -632,29 +643,25 @@ export class DAGScheduler implements TaskSchedulerListener {
   }
 
   /**
-   * Records that `workerId` now holds the cached partitions a finished task computed. A task that
-   * may stop reading early (take, or a partition function) proves nothing: only a partition read to
-   * its end is cached.
+   * Follows what a worker reports of its cached partitions: where they are is where tasks that
+   * read them should run (a partition evicted for room is no longer a reason to wait for its
+   * worker), and the Storage page shows the same.
    */
-  #noteCachedPartitions(stage: Stage, taskSet: TaskSet, partition: number, workerId: string): void {
-    const { output } = taskSet.spec;
-    if (
-      output.kind === 'result' &&
-      (output.result.kind === 'take' || output.result.kind === 'partitionFunction')
-    )
-      return;
-    visitNarrow(stage.node, partition, (node, p) => {
-      if (!node.cached) return true;
-      let partitions = this.#cacheLocations.get(node.id);
+  #onBlockUpdated(event: Extract<DAGSchedulerEvent, { type: 'blockUpdated' }>): void {
+    const { workerId, nodeId, partition, bytes, removed } = event;
+    let partitions = this.#cacheLocations.get(nodeId);
+    if (removed) partitions?.get(partition)?.delete(workerId);
+    else {
       if (!partitions) {
         partitions = new Map();
-        this.#cacheLocations.set(node.id, partitions);
+        this.#cacheLocations.set(nodeId, partitions);
       }
-      const workers = partitions.get(p) ?? new Set<string>();
+      const workers = partitions.get(partition) ?? new Set<string>();
       workers.add(workerId);
-      partitions.set(p, workers);
-      return true;
-    });
+      partitions.set(partition, workers);
+    }
+    const blockId = `rdd_${nodeId}_${partition}`;
+    this.bus.post({ type: 'blockUpdated', time: Date.now(), workerId, blockId, bytes, removed });
   }
 
   /** Workers holding the cached partitions closest to the end of a task's pipeline. */

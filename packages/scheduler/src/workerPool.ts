@@ -314,6 +314,9 @@ export class WorkerPool {
 
 function isFromWorker(message: Message): message is WorkerToDriverMessage {
   return (
-    message.type === 'taskFinished' || message.type === 'taskFailed' || message.type === 'heartbeat'
+    message.type === 'taskFinished' ||
+    message.type === 'taskFailed' ||
+    message.type === 'blockUpdated' ||
+    message.type === 'heartbeat'
   );
 }

@@ -67,6 +67,7 @@ export interface BlockManagerCounters {
 
 interface CachedBlock {
   readonly nodeId: number;
+  readonly partition: number;
   readonly records: readonly unknown[];
   readonly bytes: number;
   pins: number;
@@ -92,6 +93,10 @@ export class BlockManager implements StorageEvictor {
   #cachedBlocksEvicted = 0;
   #cachedBlocksRefused = 0;
   #mapOutputsOnDisk = 0;
+
+  /** Hears every cached partition stored (with its bytes) or dropped (undefined). */
+  onCachedBlockChange: (nodeId: number, partition: number, bytes: number | undefined) => void =
+    () => undefined;
 
   constructor(options: BlockManagerOptions = {}) {
     this.memory = new MemoryManager(options.memoryBytes ?? DEFAULT_MEMORY_BYTES);
@@ -200,7 +205,15 @@ export class BlockManager implements StorageEvictor {
     if (bytes < reserved) this.memory.releaseStorage(reserved - bytes);
     const id = cacheBlockId(nodeId, partition);
     this.#dropCached(id);
-    this.#cached.set(id, { nodeId, records: unrolled, bytes: Math.max(bytes, reserved), pins: 0 });
+    const block = {
+      nodeId,
+      partition,
+      records: unrolled,
+      bytes: Math.max(bytes, reserved),
+      pins: 0,
+    };
+    this.#cached.set(id, block);
+    this.onCachedBlockChange(nodeId, partition, block.bytes);
     return unrolled;
   }
 
@@ -282,6 +295,7 @@ export class BlockManager implements StorageEvictor {
     if (!block) return;
     this.#cached.delete(id);
     this.memory.releaseStorage(block.bytes);
+    this.onCachedBlockChange(block.nodeId, block.partition, undefined);
   }
 }
 

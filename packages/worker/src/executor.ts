@@ -129,6 +129,14 @@ export class Executor {
       });
     }
     this.#blockManager = blockManager;
+    blockManager.onCachedBlockChange = (nodeId, partition, bytes) =>
+      this.#outbox.send({
+        type: 'blockUpdated',
+        nodeId,
+        partition,
+        bytes: bytes ?? 0,
+        removed: bytes === undefined,
+      });
     this.workerId = workerId;
     this.#blockServer = blockServer;
     this.#fetcher = new PeerBlockFetcher(
@@ -216,6 +224,7 @@ export class Executor {
       liveOutboxes.delete(this.#outbox);
       this.#socket.close();
       this.#fetcher.close();
+      this.#blockManager.onCachedBlockChange = () => undefined; // the driver is gone
       this.#blockManager.clear();
       await this.#blockServer.close();
     })();

@@ -23,8 +23,9 @@ import type { StageSpec, TaskDescription, TaskMetrics, TaskResult } from './task
 /**
  * Bumped whenever a message changes shape; peers of another version are refused. 2: the handshake
  * proofs bind the role and both nonces, and messages are validated strictly. 3: batch frames.
+ * 4: workers report cached blocks (blockUpdated); blocks of number pairs (codec tag 0x50).
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** The largest frame a Flint endpoint accepts once its peer is authenticated (results, blocks). */
 export const MAX_FRAME_BYTES = 512 * 1024 * 1024;
@@ -148,6 +149,19 @@ export interface TaskFailedMessage {
   readonly killed?: boolean;
 }
 
+/**
+ * A cached partition was stored on the worker, or left it (evicted for room, unpersisted): the
+ * driver's record of where cached partitions are follows, for locality and the Storage page.
+ */
+export interface BlockUpdatedMessage {
+  readonly type: 'blockUpdated';
+  readonly nodeId: number;
+  readonly partition: number;
+  /** The block's estimated size in memory; 0 when removed. */
+  readonly bytes: number;
+  readonly removed: boolean;
+}
+
 export interface HeartbeatMessage {
   readonly type: 'heartbeat';
   readonly runningTasks: number;
@@ -200,7 +214,11 @@ export type DriverToWorkerMessage =
   | RemoveBroadcastMessage
   | ShutdownMessage;
 
-export type WorkerToDriverMessage = TaskFinishedMessage | TaskFailedMessage | HeartbeatMessage;
+export type WorkerToDriverMessage =
+  | TaskFinishedMessage
+  | TaskFailedMessage
+  | BlockUpdatedMessage
+  | HeartbeatMessage;
 
 export type PeerMessage =
   | FetchBlocksMessage
@@ -867,6 +885,14 @@ const schemas: { readonly [T in MessageType]: Schema } = {
       ? undefined
       : 'fetchFailure must name a shuffle, a map index and an address';
   }),
+  blockUpdated: schema(
+    ['nodeId', 'partition', 'bytes', 'removed'],
+    (m) =>
+      idField(m, 'nodeId') ??
+      idField(m, 'partition') ??
+      idField(m, 'bytes') ??
+      (typeof m.removed === 'boolean' ? undefined : 'removed must be a boolean'),
+  ),
   heartbeat: schema(['runningTasks', 'rssBytes'], (m) =>
     isId(m.runningTasks) && isAmount(m.rssBytes)
       ? undefined

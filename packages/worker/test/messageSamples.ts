@@ -166,6 +166,7 @@ export const sampleMessages: { readonly [T in MessageType]: Extract<Message, { t
     fetchFailure: { shuffleId: 4, mapIndex: 1, address: 'ws://127.0.0.1:4000' },
     killed: false,
   },
+  blockUpdated: { type: 'blockUpdated', nodeId: 3, partition: 1, bytes: 4096, removed: false },
   heartbeat: { type: 'heartbeat', runningTasks: 1, rssBytes: 50_000_000 },
   fetchBlocks: { type: 'fetchBlocks', requestId: 1, shuffleId: 4, reduceId: 0, mapIndices: [0, 1] },
   blockData: { type: 'blockData', requestId: 1, mapIndex: 0, data: new Uint8Array([1, 2, 3]) },

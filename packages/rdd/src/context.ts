@@ -23,6 +23,7 @@ import {
 import { callerDirectory, callSite } from './callSite.js';
 import { captureFunction, recaptureLineage } from './capture/index.js';
 import { attachToMaster, driverHostFor, masterUrlOf, type WorkerBackend } from './clusterAttach.js';
+import { ContextCleaner } from './contextCleaner.js';
 import { Dataset, unionOf } from './dataset.js';
 import { type Observers, startObservers } from './observers.js';
 import {
@@ -50,6 +51,8 @@ export interface DatasetRuntime {
   ): Promise<unknown[]>;
   /** Frees a dataset's cached partitions on every worker. */
   unpersist(nodeId: number): void;
+  /** Frees shuffles and caches once no dataset can reach them. */
+  readonly cleaner: ContextCleaner;
   readonly defaultParallelism: number;
 }
 
@@ -69,6 +72,7 @@ export class FlintContext implements AsyncDisposable {
   #nextNodeId = 0;
   #nextShuffleId = 0;
   #stopped: Promise<void> | undefined;
+  readonly #cleaner: ContextCleaner;
   readonly #observers: Observers;
   /** @internal */
   readonly runtime: DatasetRuntime;
@@ -96,7 +100,12 @@ export class FlintContext implements AsyncDisposable {
       for (const [id, value] of this.#broadcasts)
         parts.pool.send(event.workerId, { type: 'putBroadcast', id, value });
     });
+    this.#cleaner = new ContextCleaner({
+      removeShuffle: (shuffleId) => parts.scheduler.removeShuffle(shuffleId),
+      unpersist: (nodeId) => parts.scheduler.unpersist(nodeId),
+    });
     this.runtime = {
+      cleaner: this.#cleaner,
       nextNodeId: () => this.#nextNodeId++,
       nextShuffleId: () => this.#nextShuffleId++,
       capture: (fn, env, argumentName) => {
@@ -119,10 +128,7 @@ export class FlintContext implements AsyncDisposable {
         recaptureLineage(node);
         return this.#scheduler.runJob(node, result, partitions, options);
       },
-      unpersist: (nodeId) => {
-        for (const worker of parts.pool.workers.values())
-          parts.pool.send(worker.id, { type: 'unpersist', nodeId });
-      },
+      unpersist: (nodeId) => parts.scheduler.unpersist(nodeId),
       get defaultParallelism() {
         return Math.max(
           2,
@@ -322,6 +328,7 @@ export class FlintContext implements AsyncDisposable {
   /** Stops every job, the workers and the driver. Safe to call more than once. */
   stop(): Promise<void> {
     this.#stopped ??= (async () => {
+      this.#cleaner.stop();
       this.#scheduler.cancelAll('the context was stopped');
       await this.#pool.close();
       await this.#observers.close();
@@ -396,6 +403,9 @@ export async function createContext(options: ContextOptions = {}): Promise<Flint
             fetchFailure: message.fetchFailure,
             killed: message.killed === true,
           });
+        } else if (message.type === 'blockUpdated') {
+          const { nodeId, partition, bytes, removed } = message;
+          scheduler?.post({ type: 'blockUpdated', workerId, nodeId, partition, bytes, removed });
         }
       },
     },
@@ -403,9 +413,6 @@ export async function createContext(options: ContextOptions = {}): Promise<Flint
     await observers.close();
     throw error;
   });
-        } else if (message.type === 'blockUpdated') {
-          const { nodeId, partition, bytes, removed } = message;
-          scheduler?.post({ type: 'blockUpdated', workerId, nodeId, partition, bytes, removed });
   scheduler = new DAGScheduler(pool, bus, resolved.maxTaskFailures, {
     ...(options.speculation === undefined ? {} : { speculation: options.speculation }),
   });

@@ -375,6 +375,7 @@ export class DatasetImpl<T> {
 
   cache(): this {
     this.#node.cached = true;
+    this.#runtime.cleaner.trackCache(this.#node, this.#node.id);
     return this;
   }
 
@@ -1046,6 +1047,7 @@ export class DatasetImpl<T> {
       ...(aggregator ? { aggregator } : {}),
       ...(keyOrdering ? { keyOrdering } : {}),
     };
+    this.#runtime.cleaner.trackShuffle(dependency, dependency.shuffleId);
     return new DatasetImpl<U>(this.#runtime, {
       name: 'ShuffledRDD',
       callSite: callSite(method),

@@ -220,12 +220,24 @@ export class DAGScheduler implements TaskSchedulerListener {
     for (const jobId of [...this.#jobs.keys()]) this.post({ type: 'jobCancelled', jobId, reason });
   }
 
-  /** Forgets a shuffle's stage and map outputs, and frees its blocks on every worker. */
+  /**
+   * Forgets a shuffle's map outputs and frees its blocks on every worker. For a shuffle no
+   * dataset can reach any more: one a running job still reads would be recomputed.
+   */
   removeShuffle(shuffleId: number): void {
     this.#shuffleStages.delete(shuffleId);
     this.mapOutputs.unregisterShuffle(shuffleId);
     for (const worker of this.pool.workers.values())
       this.pool.send(worker.id, { type: 'removeShuffle', shuffleId });
+    this.bus.post({ type: 'shuffleRemoved', time: Date.now(), shuffleId });
+  }
+
+  /** Frees a dataset's cached partitions on every worker and forgets where they were. */
+  unpersist(nodeId: number): void {
+    this.#cacheLocations.delete(nodeId);
+    for (const worker of this.pool.workers.values())
+      this.pool.send(worker.id, { type: 'unpersist', nodeId });
+    this.bus.post({ type: 'unpersistDataset', time: Date.now(), nodeId });
   }
 
   onEvent(event: DAGSchedulerEvent): void {
@@ -618,7 +630,10 @@ export class DAGScheduler implements TaskSchedulerListener {
   /**
    * Drops an ended job's stages that no other active job needs: their task sets stop, and their
    * running tasks (stragglers, copies, an attempt recomputing outputs) are killed on the workers.
-   * Map outputs already written stay: a later job on the same shuffle reuses them.
+   * Map outputs already written stay: a later job on the same shuffle makes a new stage for it
+   * and finds them available (as Spark's does). Holding no stage of an ended job, the scheduler
+   * holds no lineage either, so a dataset nobody references can be garbage collected and its
+   * shuffle cleaned (see the context's cleaner).
    */
   #cleanUpJob(jobId: number, reason: string): void {
     const job = this.#jobs.get(jobId);
@@ -635,6 +650,11 @@ export class DAGScheduler implements TaskSchedulerListener {
       this.#failed.delete(stage);
       this.#pendingPartitions.delete(stage);
       this.#forgetStageOnWorkers(stage);
+      if (
+        stage.kind === 'ShuffleMapStage' &&
+        this.#shuffleStages.get(stage.shuffle.shuffleId) === stage
+      )
+        this.#shuffleStages.delete(stage.shuffle.shuffleId);
       if (stage.kind === 'ResultStage') {
         for (let partition = 0; partition < stage.numPartitions; partition++)
           this.#accumulatorsApplied.delete(`${stage.id}:${partition}`);

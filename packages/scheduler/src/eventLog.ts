@@ -124,6 +124,8 @@ const KNOWN_TYPES: Record<SchedulerEventType, true> = {
   taskStart: true,
   taskEnd: true,
   blockUpdated: true,
+  unpersistDataset: true,
+  shuffleRemoved: true,
 };
 
 /**

@@ -138,6 +138,18 @@ export type SchedulerEvent =
       };
     }
   | {
+      /** A dataset's cached partitions were freed (unpersist, or the dataset was collected). */
+      readonly type: 'unpersistDataset';
+      readonly time: number;
+      readonly nodeId: number;
+    }
+  | {
+      /** A shuffle's map outputs were freed: no dataset could read them any more. */
+      readonly type: 'shuffleRemoved';
+      readonly time: number;
+      readonly shuffleId: number;
+    }
+  | {
       readonly type: 'blockUpdated';
       readonly time: number;
       readonly workerId: string;

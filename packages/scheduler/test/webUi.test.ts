@@ -518,6 +518,32 @@ describe('serveHistory', () => {
 });
 
 describe('AppStatusStore', () => {
+  it("drops an unpersisted dataset's blocks from every worker, and only those", () => {
+    const store = new AppStatusStore();
+    for (const event of syntheticApp()) store.apply(event);
+    const block = (workerId: string, blockId: string) => ({
+      type: 'blockUpdated' as const,
+      time: 1,
+      workerId,
+      blockId,
+      bytes: 100,
+      removed: false,
+    });
+    store.apply(block('w1', 'rdd_7_0'));
+    store.apply(block('w2', 'rdd_7_1'));
+    store.apply(block('w2', 'rdd_70_0')); // another dataset whose id starts the same way
+    const blocksOf = () =>
+      [...store.workers.values()].flatMap((worker) => [...worker.blocks.keys()]).sort();
+    const cachedBytes = () =>
+      [...store.workers.values()].reduce((sum, worker) => sum + worker.cachedBytes, 0);
+    const before = blocksOf();
+    const bytesBefore = cachedBytes();
+    store.apply({ type: 'unpersistDataset', time: 2, nodeId: 7 });
+    expect(before.filter((id) => !blocksOf().includes(id))).toEqual(['rdd_7_0', 'rdd_7_1']);
+    expect(blocksOf()).toContain('rdd_70_0');
+    expect(cachedBytes()).toBe(bytesBefore - 200);
+  });
+
   it('counts only the missing partitions of a resubmitted stage attempt', () => {
     const store = new AppStatusStore();
     const events = syntheticApp();

@@ -367,6 +367,8 @@ export class DemoState {
       case 'applicationStart':
       case 'applicationEnd':
       case 'blockUpdated':
+      case 'unpersistDataset':
+      case 'shuffleRemoved':
         return; // nothing the page shows
       default:
         event satisfies never;

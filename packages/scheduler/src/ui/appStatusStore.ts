@@ -256,6 +256,11 @@ export class AppStatusStore {
       case 'blockUpdated':
         this.#onBlockUpdated(event);
         break;
+      case 'unpersistDataset':
+        this.#onUnpersist(event.nodeId);
+        break;
+      case 'shuffleRemoved':
+        break; // shuffle data is not on the storage page
       default:
         event satisfies never;
     }
@@ -488,6 +493,18 @@ export class AppStatusStore {
     worker.cachedBytes += event.bytes;
   }
 
+  /** A freed dataset's blocks leave every worker (Spark's onUnpersistRDD). */
+  #onUnpersist(nodeId: number): void {
+    const prefix = `rdd_${nodeId}_`;
+    for (const worker of this.workers.values()) {
+      for (const [blockId, block] of worker.blocks) {
+        if (!blockId.startsWith(prefix)) continue;
+        worker.blocks.delete(blockId);
+        worker.cachedBytes -= block.bytes;
+      }
+    }
+  }
+
   #addStage(info: StageInfo, jobId: number, status: StageStatus): StageData {
     const stage: StageData = {
       stageId: info.stageId,
@@ -570,6 +587,7 @@ function addMetrics(totals: MetricTotals, metrics: TaskMetrics): void {
   totals.recordsWritten += metrics.recordsWritten;
   totals.shuffleBytesRead += metrics.shuffleBytesRead;
   totals.shuffleBytesWritten += metrics.shuffleBytesWritten;
+  totals.spilledBytes += metrics.spilledBytes ?? 0;
 }
 
 function newCounts(): TaskCounts {
@@ -583,7 +601,6 @@ function newTotals(): MetricTotals {
     recordsWritten: 0,
     shuffleBytesRead: 0,
     shuffleBytesWritten: 0,
+    spilledBytes: 0,
   };
 }
-  totals.spilledBytes += metrics.spilledBytes ?? 0;
-    spilledBytes: 0,

@@ -159,6 +159,34 @@ describe('a non-pair element given to a pair method, at run time', () => {
     });
   }
 
+  it('a map right before reduceByKey that returns a non-pair fails the same way', {
+    timeout: 20_000,
+  }, async () => {
+    // range + map is a fused loop that hands pairs to the shuffle as key and value.
+    for (const bad of [[1, 2, 3], 'w', undefined]) {
+      const error = await failure(() =>
+        ctx.sc
+          .range(0, 100)
+          .map((x: number) => (x === 57 ? bad : [x % 3, x]) as [number, number], { bad })
+          .reduceByKey(add)
+          .collect(),
+      );
+      expectFlintError(error, ['FLINT_TASK_FAILED', 'FLINT_ARGUMENT'], /pair|\[key, ?value\]/i);
+    }
+    const sums = await ctx.sc
+      .range(0, 100)
+      .map((x: number): [number, number] => [x % 3, x])
+      .reduceByKey(add)
+      .collect();
+    expect(new Map(sums)).toEqual(
+      new Map([
+        [0, 1683],
+        [1, 1617],
+        [2, 1650],
+      ]),
+    );
+  });
+
   it('the context keeps working after such failures', async () => {
     expect(
       await ctx.sc

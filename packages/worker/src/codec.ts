@@ -328,7 +328,23 @@ export function encodeNumberColumns(
   return bytes;
 }
 
-function decodeNumberPairs(bytes: Uint8Array): Array<[number, number]> {
+/**
+ * The records of a block one at a time. A block of number pairs makes each pair as it is read:
+ * pairs that are combined and dropped at once (a reduce side) then never pile up in memory, where
+ * V8's young generation would copy them from one collection to the next.
+ */
+export function recordsIn(bytes: Uint8Array): Iterable<unknown> {
+  if (bytes[0] !== TAG_NUMBER_PAIRS) return decodeRecords(bytes);
+  checkNumberPairsLength(bytes);
+  return numberPairs(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
+
+function* numberPairs(view: DataView): Generator<[number, number]> {
+  for (let offset = 1; offset < view.byteLength; offset += 16)
+    yield [view.getFloat64(offset, true), view.getFloat64(offset + 8, true)];
+}
+
+function checkNumberPairsLength(bytes: Uint8Array): void {
   if ((bytes.byteLength - 1) % 16 !== 0) {
     throw new FlintError(
       ErrorCode.PROTOCOL,
@@ -336,6 +352,10 @@ function decodeNumberPairs(bytes: Uint8Array): Array<[number, number]> {
         'bytes are corrupt.',
     );
   }
+}
+
+function decodeNumberPairs(bytes: Uint8Array): Array<[number, number]> {
+  checkNumberPairsLength(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const records: Array<[number, number]> = [];
   for (let offset = 1; offset < bytes.byteLength; offset += 16)

@@ -72,7 +72,18 @@ interface Helpers {
   now(): number;
 }
 
-const compiledChains = new WeakMap<PipelineNode, Map<boolean, CompiledChain>>();
+/**
+ * How the generated loop hands a record to its sink: a counting sink is inlined as a counter (a
+ * call per record would double the loop's cost); a sink of pairs gets each pair's key and value.
+ */
+type SinkKind = 'count' | 'pairs' | 'records';
+
+function sinkKindOf(sink: RecordSink<unknown>): SinkKind {
+  if (typeof sink.addCount === 'function') return 'count';
+  return typeof sink.addPair === 'function' ? 'pairs' : 'records';
+}
+
+const compiledChains = new WeakMap<PipelineNode, Map<SinkKind, CompiledChain>>();
 
 /**
  * Runs partition `partition` of `root` into `sink` as a fused loop. Returns the number of records
@@ -88,12 +99,12 @@ export async function runFused(
 ): Promise<number | undefined> {
   const chain = fusableChain(root);
   if (!chain) return undefined;
-  // A counting sink is inlined as a counter: a call per record would double the loop's cost.
-  const counting = typeof sink.addCount === 'function';
-  const byKind = compiledChains.get(root) ?? new Map<boolean, CompiledChain>();
+  const kind = sinkKindOf(sink);
+  const counting = kind === 'count';
+  const byKind = compiledChains.get(root) ?? new Map<SinkKind, CompiledChain>();
   compiledChains.set(root, byKind);
-  const compiled = byKind.get(counting) ?? compileChain(chain.ops, counting);
-  byKind.set(counting, compiled);
+  const compiled = byKind.get(kind) ?? compileChain(chain.ops, kind);
+  byKind.set(kind, compiled);
   const fns = chain.ops.map((op) => runtime.fn(op.fn));
   let read = 0;
   const { source } = chain;
@@ -144,18 +155,12 @@ function fusableChain(root: PipelineNode): Chain | undefined {
 }
 
 /** Generates the loop body for the chain: each operator's code wraps the rest of the chain. */
-function chainBody(
-  ops: readonly ChainOp[],
-  index: number,
-  value: string,
-  counting: boolean,
-): string {
-  if (index === ops.length)
-    return counting ? 'reached++;' : `reached++; if (sink.add(${value}) === false) return -1;`;
+function chainBody(ops: readonly ChainOp[], index: number, value: string, kind: SinkKind): string {
+  if (index === ops.length) return `reached++; ${handOver(value, kind)}`;
   const op = ops[index] as ChainOp;
   const fn = `f${index}`;
   const next = `v${index + 1}`;
-  const rest = (v: string) => chainBody(ops, index + 1, v, counting);
+  const rest = (v: string) => chainBody(ops, index + 1, v, kind);
   switch (op.kind) {
     case 'map':
       return `{ const ${next} = ${fn}(${value}); ${rest(next)} }`;
@@ -175,12 +180,25 @@ function chainBody(
 /** Numbers each compiled chain, see compileChain. */
 let chainsCompiled = 0;
 
-function compileChain(ops: readonly ChainOp[], counting: boolean): CompiledChain {
+/** The code that gives the record `value` to the sink, returning -1 when the sink says stop. */
+function handOver(value: string, kind: SinkKind): string {
+  switch (kind) {
+    case 'count':
+      return '';
+    case 'records':
+      return `if (sink.add(${value}) === false) return -1;`;
+    case 'pairs':
+      // Anything but a pair goes through add(), which names the operation in its error.
+      return `if ((Array.isArray(${value}) && ${value}.length === 2 ? sink.addPair(${value}[0], ${value}[1]) : sink.add(${value})) === false) return -1;`;
+  }
+}
+
+function compileChain(ops: readonly ChainOp[], kind: SinkKind): CompiledChain {
   const names = ops.map((_, i) => `f${i}`);
   // A unique source per stage: V8 shares what it learnt among functions of the same source, and
   // once a later stage's functions made its calls polymorphic, the loop ran 25% slower.
   const unpack = `/* chain ${chainsCompiled++} */ ${names.length > 0 ? `const [${names.join(', ')}] = fns;` : ''}`;
-  const body = chainBody(ops, 0, 'v0', counting);
+  const body = chainBody(ops, 0, 'v0', kind);
   const runRange = new Function(
     'start, step, integral, from, to, fns, sink, helpers, state',
     `'use strict'; ${unpack} let reached = 0;

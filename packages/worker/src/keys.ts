@@ -143,7 +143,16 @@ export class KeyMap<V> {
 
   /** Entries in insertion order, as `[key, value]` pairs. */
   *entries(): IterableIterator<[unknown, V]> {
-    const { keys, values } = this.toArrays();
+    if (this.#dense) {
+      const keys = this.#denseKeys;
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as number;
+        yield [key, this.valueAt(key)];
+      }
+      return;
+    }
+    const keys = this.#keys;
+    const values = this.#values;
     for (let i = 0; i < keys.length; i++) yield [keys[i], values[i] as V];
   }
 

@@ -10,7 +10,13 @@
  * frame is yielded, so an abandoned reader leaks no descriptor.
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import { allNumbers, decodeRecords, encodeNumberColumns, encodeRecords } from './codec.js';
+import {
+  allNumbers,
+  decodeRecords,
+  encodeNumberColumns,
+  encodeRecords,
+  recordsIn,
+} from './codec.js';
 import { ErrorCode, FlintError } from './errors.js';
 
 /** The length before each frame: 4 bytes, little-endian. */
@@ -62,13 +68,18 @@ export function* frameChunks(bytes: Uint8Array, chunkBytes: number): Generator<U
 
 /** The record batches of in-memory frames, one frame decoded at a time. */
 export function* decodeFrames(bytes: Uint8Array): Generator<unknown[]> {
+  for (const payload of payloads(bytes)) yield decodeRecords(payload);
+}
+
+/** The encoded batches of in-memory frames (views). */
+function* payloads(bytes: Uint8Array): Generator<Uint8Array> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = 0;
   while (offset < bytes.byteLength) {
     const length = frameLength(view, offset, bytes.byteLength);
     const start = offset + FRAME_HEADER_BYTES;
     offset = start + length;
-    yield decodeRecords(bytes.subarray(start, offset));
+    yield bytes.subarray(start, offset);
   }
 }
 
@@ -81,18 +92,24 @@ function frameLength(view: DataView, offset: number, end: number): number {
 
 /** The record batches of frames in a file segment, read and decoded one frame at a time. */
 export function* readFrames(segment: FileSegment): Generator<unknown[]> {
+  for (const payload of readPayloads(segment)) yield decodeRecords(payload);
+}
+
+/** The encoded batches of frames in a file segment, read one frame at a time. */
+function* readPayloads(segment: FileSegment): Generator<Uint8Array> {
   let position = segment.offset;
   const end = segment.offset + segment.length;
   while (position < end) {
     const frame = readFrameAt(segment.path, position, end);
     position += frame.byteLength;
-    yield decodeRecords(frame.subarray(FRAME_HEADER_BYTES));
+    yield frame.subarray(FRAME_HEADER_BYTES);
   }
 }
 
-/** The records of frames anywhere. */
+/** The records of frames anywhere, one frame decoded at a time (see the codec's recordsIn). */
 export function* recordsOf(data: FrameData): Generator<unknown> {
-  for (const batch of isFileSegment(data) ? readFrames(data) : decodeFrames(data)) yield* batch;
+  for (const payload of isFileSegment(data) ? readPayloads(data) : payloads(data))
+    yield* recordsIn(payload);
 }
 
 /**

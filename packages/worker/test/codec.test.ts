@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { deserialize, serialize } from 'node:v8';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { decodeRecords, decodeValue, encodeRecords, encodeValue } from '../src/codec.js';
+import { decodeRecords, decodeValue, encodeRecords, encodeValue, recordsIn } from '../src/codec.js';
 import { ErrorCode, FlintError } from '../src/errors.js';
 
 /** Sends `value` through both codecs: as a message and as one record of a block. */
@@ -330,9 +330,17 @@ describe('blocks of number pairs', () => {
 
   test('a length that is not whole pairs is corrupt', () => {
     const bytes = encodeRecords([[1, 2]]);
-    expect(() => decodeRecords(bytes.subarray(0, 10))).toThrow(
-      expect.objectContaining({ code: ErrorCode.PROTOCOL }),
-    );
+    for (const read of [decodeRecords, (b: Uint8Array) => [...recordsIn(b)]])
+      expect(() => read(bytes.subarray(0, 10))).toThrow(
+        expect.objectContaining({ code: ErrorCode.PROTOCOL }),
+      );
+  });
+
+  test('read one at a time, they are the same records', () => {
+    const pairs = Array.from({ length: 1000 }, (_, i) => [i, -i / 3]);
+    expect([...recordsIn(encodeRecords(pairs))]).toStrictEqual(pairs);
+    const words = [['a', 1]];
+    expect([...recordsIn(encodeRecords(words))]).toStrictEqual(words);
   });
 });
 

@@ -140,8 +140,12 @@ class CombiningBuckets extends Spillable implements RecordSink<MapOutput> {
 
   add(record: unknown): boolean {
     assertPair(record, OPERATION);
+    return this.addPair(record[0], record[1]);
+  }
+
+  addPair(key: unknown, value: unknown): boolean {
     const { createCombiner, mergeValue } = this.aggregator;
-    this.#combiners.add(record[0], record[1], createCombiner, mergeValue);
+    this.#combiners.add(key, value, createCombiner, mergeValue);
     this.maybeSpill();
     return true;
   }

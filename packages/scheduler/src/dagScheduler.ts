@@ -19,6 +19,7 @@
  * entries are dropped, so its partitions are recomputed from lineage wherever a slot is free.
  */
 import {
+  cacheBlockId,
   ErrorCode,
   FlintError,
   type PipelineNode,
@@ -680,7 +681,7 @@ export class DAGScheduler implements TaskSchedulerListener {
       workers.add(workerId);
       partitions.set(partition, workers);
     }
-    const blockId = `rdd_${nodeId}_${partition}`;
+    const blockId = cacheBlockId(nodeId, partition);
     this.bus.post({ type: 'blockUpdated', time: Date.now(), workerId, blockId, bytes, removed });
   }
 

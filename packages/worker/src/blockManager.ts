@@ -26,7 +26,12 @@ export function shuffleBlockId(shuffleId: number, mapIndex: number, reduceId: nu
 
 /** The id of a cached partition of a dataset. */
 export function cacheBlockId(nodeId: number, partition: number): string {
-  return `rdd_${nodeId}_${partition}`;
+  return `${cacheBlockPrefix(nodeId)}${partition}`;
+}
+
+/** What the ids of a dataset's cached partitions start with. */
+export function cacheBlockPrefix(nodeId: number): string {
+  return `rdd_${nodeId}_`;
 }
 
 /**
@@ -233,7 +238,7 @@ export class BlockManager implements StorageEvictor {
 
   /** Frees every cached partition of a dataset. */
   removeCached(nodeId: number): void {
-    const prefix = `rdd_${nodeId}_`;
+    const prefix = cacheBlockPrefix(nodeId);
     for (const id of [...this.#cached.keys()]) if (id.startsWith(prefix)) this.#dropCached(id);
   }
 

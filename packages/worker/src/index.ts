@@ -3,6 +3,7 @@
  * manager and shuffle, and the `flint` command.
  */
 export { createSecret, MIN_SECRET_LENGTH } from './auth.js';
+export { cacheBlockId, cacheBlockPrefix } from './blockManager.js';
 export type { CompileContext, FunctionSpec, ModuleRequest } from './closure/index.js';
 export { compileFunction, loadRequiredModules, requiredModules } from './closure/index.js';
 export type {

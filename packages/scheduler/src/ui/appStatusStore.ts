@@ -8,6 +8,7 @@
  * dropped, oldest first, once the retention limits are passed.
  */
 
+import { cacheBlockPrefix } from '@flint/worker';
 import type { LineageNodeInfo, SchedulerEvent, StageInfo } from '../events.js';
 
 type TaskEndEvent = Extract<SchedulerEvent, { type: 'taskEnd' }>;
@@ -495,7 +496,7 @@ export class AppStatusStore {
 
   /** A freed dataset's blocks leave every worker (Spark's onUnpersistRDD). */
   #onUnpersist(nodeId: number): void {
-    const prefix = `rdd_${nodeId}_`;
+    const prefix = cacheBlockPrefix(nodeId);
     for (const worker of this.workers.values()) {
       for (const [blockId, block] of worker.blocks) {
         if (!blockId.startsWith(prefix)) continue;

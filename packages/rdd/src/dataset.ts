@@ -32,7 +32,12 @@ import {
 } from '@flint/worker';
 import { callSite } from './callSite.js';
 import type { DatasetRuntime } from './context.js';
-import type { BaseDataset, NumericDatasetFunctions, PairDatasetFunctions } from './datasetTypes.js';
+import type {
+  BaseDataset,
+  DatasetStats,
+  NumericDatasetFunctions,
+  PairDatasetFunctions,
+} from './datasetTypes.js';
 import { checkInteger, describeValue } from './options.js';
 
 /** Options every action accepts as its last argument. */
@@ -739,17 +744,7 @@ export class DatasetImpl<T> {
     return parts.reduce((a, b) => a + b, 0);
   }
 
-  async stats(
-    this: DatasetImpl<number>,
-    options?: ActionOptions,
-  ): Promise<{
-    count: number;
-    mean: number;
-    stdev: number;
-    max: number;
-    min: number;
-    sum: number;
-  }> {
+  async stats(this: DatasetImpl<number>, options?: ActionOptions): Promise<DatasetStats> {
     const merged = await this.#statsOf(options);
     return {
       count: merged.count,

@@ -299,6 +299,17 @@ export interface PairDatasetFunctions<K, V> {
   lookup(key: K, options?: ActionOptions): Promise<V[]>;
 }
 
+/** What {@link NumericDatasetFunctions.stats} finds, Spark's StatCounter. */
+export interface DatasetStats {
+  count: number;
+  mean: number;
+  /** The population standard deviation. */
+  stdev: number;
+  max: number;
+  min: number;
+  sum: number;
+}
+
 /**
  * The methods of a dataset of numbers (Spark's DoubleRDDFunctions): `Dataset<number>` has them,
  * other datasets do not.
@@ -308,14 +319,7 @@ export interface NumericDatasetFunctions {
   sum(options?: ActionOptions): Promise<number>;
 
   /** count, mean, stdev (population), max, min and sum, in one pass. */
-  stats(options?: ActionOptions): Promise<{
-    count: number;
-    mean: number;
-    stdev: number;
-    max: number;
-    min: number;
-    sum: number;
-  }>;
+  stats(options?: ActionOptions): Promise<DatasetStats>;
 
   /** The mean (NaN when empty). */
   mean(options?: ActionOptions): Promise<number>;

@@ -259,7 +259,7 @@ export function encodeRecords(records: readonly unknown[]): Uint8Array {
 
 /** Decodes a block of records written by {@link encodeRecords}. The same caveat as decodeValue. */
 export function decodeRecords(bytes: Uint8Array): unknown[] {
-  if (bytes[0] === TAG_NUMBER_PAIRS) return decodeNumberPairs(bytes);
+  if (bytes[0] === TAG_NUMBER_PAIRS) return [...numberPairs(bytes)];
   const records = decodeTagged(bytes, 'a block of records');
   if (!Array.isArray(records)) {
     throw new FlintError(
@@ -334,17 +334,11 @@ export function encodeNumberColumns(
  * V8's young generation would copy them from one collection to the next.
  */
 export function recordsIn(bytes: Uint8Array): Iterable<unknown> {
-  if (bytes[0] !== TAG_NUMBER_PAIRS) return decodeRecords(bytes);
-  checkNumberPairsLength(bytes);
-  return numberPairs(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  return bytes[0] === TAG_NUMBER_PAIRS ? numberPairs(bytes) : decodeRecords(bytes);
 }
 
-function* numberPairs(view: DataView): Generator<[number, number]> {
-  for (let offset = 1; offset < view.byteLength; offset += 16)
-    yield [view.getFloat64(offset, true), view.getFloat64(offset + 8, true)];
-}
-
-function checkNumberPairsLength(bytes: Uint8Array): void {
+/** The pairs of a block of number pairs, each made as it is read; checks the length first. */
+function numberPairs(bytes: Uint8Array): Generator<[number, number]> {
   if ((bytes.byteLength - 1) % 16 !== 0) {
     throw new FlintError(
       ErrorCode.PROTOCOL,
@@ -352,13 +346,10 @@ function checkNumberPairsLength(bytes: Uint8Array): void {
         'bytes are corrupt.',
     );
   }
+  return readPairs(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
-function decodeNumberPairs(bytes: Uint8Array): Array<[number, number]> {
-  checkNumberPairsLength(bytes);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const records: Array<[number, number]> = [];
-  for (let offset = 1; offset < bytes.byteLength; offset += 16)
-    records.push([view.getFloat64(offset, true), view.getFloat64(offset + 8, true)]);
-  return records;
+function* readPairs(view: DataView): Generator<[number, number]> {
+  for (let offset = 1; offset < view.byteLength; offset += 16)
+    yield [view.getFloat64(offset, true), view.getFloat64(offset + 8, true)];
 }

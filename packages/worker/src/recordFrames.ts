@@ -10,13 +10,7 @@
  * frame is yielded, so an abandoned reader leaks no descriptor.
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import {
-  allNumbers,
-  decodeRecords,
-  encodeNumberColumns,
-  encodeRecords,
-  recordsIn,
-} from './codec.js';
+import { allNumbers, encodeNumberColumns, encodeRecords, recordsIn } from './codec.js';
 import { ErrorCode, FlintError } from './errors.js';
 
 /** The length before each frame: 4 bytes, little-endian. */
@@ -66,13 +60,8 @@ export function* frameChunks(bytes: Uint8Array, chunkBytes: number): Generator<U
   }
 }
 
-/** The record batches of in-memory frames, one frame decoded at a time. */
-export function* decodeFrames(bytes: Uint8Array): Generator<unknown[]> {
-  for (const payload of payloads(bytes)) yield decodeRecords(payload);
-}
-
-/** The encoded batches of in-memory frames (views). */
-function* payloads(bytes: Uint8Array): Generator<Uint8Array> {
+/** The encoded record batches of in-memory frames (views), one frame at a time. */
+export function* framePayloads(bytes: Uint8Array): Generator<Uint8Array> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = 0;
   while (offset < bytes.byteLength) {
@@ -90,13 +79,8 @@ function frameLength(view: DataView, offset: number, end: number): number {
   return length;
 }
 
-/** The record batches of frames in a file segment, read and decoded one frame at a time. */
-export function* readFrames(segment: FileSegment): Generator<unknown[]> {
-  for (const payload of readPayloads(segment)) yield decodeRecords(payload);
-}
-
-/** The encoded batches of frames in a file segment, read one frame at a time. */
-function* readPayloads(segment: FileSegment): Generator<Uint8Array> {
+/** The encoded record batches of frames in a file segment, read one frame at a time. */
+export function* readFramePayloads(segment: FileSegment): Generator<Uint8Array> {
   let position = segment.offset;
   const end = segment.offset + segment.length;
   while (position < end) {
@@ -108,7 +92,7 @@ function* readPayloads(segment: FileSegment): Generator<Uint8Array> {
 
 /** The records of frames anywhere, one frame decoded at a time (see the codec's recordsIn). */
 export function* recordsOf(data: FrameData): Generator<unknown> {
-  for (const payload of isFileSegment(data) ? readPayloads(data) : payloads(data))
+  for (const payload of isFileSegment(data) ? readFramePayloads(data) : framePayloads(data))
     yield* recordsIn(payload);
 }
 

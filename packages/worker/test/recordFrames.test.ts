@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { decodeRecords } from '../src/codec.js';
 import {
-  decodeFrames,
   encodeFrame,
   FrameFileWriter,
+  framePayloads,
   readFrameChunks,
-  readFrames,
+  readFramePayloads,
   recordsOf,
 } from '../src/recordFrames.js';
 
@@ -26,7 +27,7 @@ describe('record frames', () => {
     const a = encodeFrame([1, 'two', [3, 4]]);
     const b = encodeFrame([{ five: 5 }, null]);
     const both = Buffer.concat([a, b]);
-    expect([...decodeFrames(both)]).toEqual([
+    expect([...framePayloads(both)].map(decodeRecords)).toEqual([
       [1, 'two', [3, 4]],
       [{ five: 5 }, null],
     ]);
@@ -49,7 +50,7 @@ describe('record frames', () => {
     expect([...recordsOf(segmentB)]).toEqual([]);
     expect([...recordsOf(segmentC)]).toEqual(['raw', 1, -0]);
     // The writer batches records: many frames, none holding the whole segment.
-    expect([...readFrames(segmentA)].length).toBeGreaterThan(1);
+    expect([...readFramePayloads(segmentA)].length).toBeGreaterThan(1);
   });
 
   it('reads a segment in chunks of whole frames that decode on their own', () => {
@@ -66,6 +67,6 @@ describe('record frames', () => {
 
   it('says what is wrong with a cut-short block', () => {
     const frame = encodeFrame([1, 2, 3]);
-    expect(() => [...decodeFrames(frame.subarray(0, frame.byteLength - 1))]).toThrow(/cut short/);
+    expect(() => [...framePayloads(frame.subarray(0, frame.byteLength - 1))]).toThrow(/cut short/);
   });
 });

@@ -39,19 +39,19 @@ export const USAGE = `Usage: pnpm bench [W1 … W8 CAPTURE] [--quick] [--runs N]
   --scale F    multiply data sizes by F (default 1)
   --timeout S  per implementation and workload (default 1800; 120 with --quick)`;
 
-function positiveNumber(value: string | undefined, name: string, fallback: number): number {
+/** A number option: `fallback` when absent; above 0, or at least 0 with `zeroAllowed`. */
+function numberOption(
+  value: string | undefined,
+  name: string,
+  fallback: number,
+  zeroAllowed = false,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new Error(`--${name} needs a positive number, got '${value}'`);
-  return n;
-}
-
-function nonNegativeNumber(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0)
-    throw new Error(`--${name} needs a number of 0 or more, got '${value}'`);
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !zeroAllowed)) {
+    const wanted = zeroAllowed ? 'a number of 0 or more' : 'a positive number';
+    throw new Error(`--${name} needs ${wanted}, got '${value}'`);
+  }
   return n;
 }
 
@@ -88,14 +88,14 @@ export function parseCli(argv: string[]): BenchConfig | 'help' {
   return {
     workloads: workloads.length > 0 ? (workloads as WorkloadId[]) : [...WORKLOAD_IDS],
     quick,
-    runs: Math.round(positiveNumber(values.runs, 'runs', quick ? 1 : 3)),
-    warmup: Math.round(nonNegativeNumber(values.warmup, 'warmup', quick ? 0 : 1)),
-    workers: Math.round(positiveNumber(values.workers, 'workers', os.availableParallelism())),
+    runs: Math.round(numberOption(values.runs, 'runs', quick ? 1 : 3)),
+    warmup: Math.round(numberOption(values.warmup, 'warmup', quick ? 0 : 1, true)),
+    workers: Math.round(numberOption(values.workers, 'workers', os.availableParallelism())),
     threads: os.availableParallelism(),
     flint: !values['no-flint'],
     skaleSkipped,
-    scale: positiveNumber(values.scale, 'scale', 1),
-    timeoutMs: positiveNumber(values.timeout, 'timeout', quick ? 120 : 1800) * 1000,
+    scale: numberOption(values.scale, 'scale', 1),
+    timeoutMs: numberOption(values.timeout, 'timeout', quick ? 120 : 1800) * 1000,
     args,
   };
 }

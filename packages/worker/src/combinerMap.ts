@@ -3,7 +3,7 @@
  * combiner, later ones merge into it. A known key costs one lookup (KeyMap's slots), and the map
  * keeps the sampled size estimate that tells a Spillable when to go to disk.
  */
-import { KeyMap } from './keys.js';
+import { KeyMap, type NumberSlots } from './keys.js';
 import { CombinerSizeTracker, estimateKeySize, estimateSize } from './sizeEstimator.js';
 
 type Create = (value: unknown) => unknown;
@@ -49,6 +49,20 @@ export class CombinerMap {
     const merged = merge(map.valueAt(slot), value);
     map.setAt(slot, merged);
     this.#size.addMerge(estimateSize(merged) - before);
+  }
+
+  /** The map's number slots, see {@link KeyMap.numberSlots}. */
+  numberSlots(): NumberSlots | undefined {
+    return this.#map.numberSlots();
+  }
+
+  /** Stores a combiner merged outside {@link add} under `key`, which has one. */
+  replaceCombiner(key: unknown, combiner: unknown): void {
+    const map = this.#map;
+    const slot = map.slotOf(key);
+    const before = estimateSize(map.valueAt(slot));
+    map.setAt(slot, combiner);
+    this.#size.addMerge(estimateSize(combiner) - before);
   }
 
   /** The entries in the order their keys first came, as `[key, combiner]` pairs. */

@@ -70,16 +70,22 @@ interface Helpers {
   iterable(value: unknown, operator: string): Iterable<unknown>;
   pair(record: unknown): [unknown, unknown];
   now(): number;
+  /** No slots: a loop merges nothing in place while its sink's map holds other than numbers. */
+  readonly noSlots: Uint8Array;
 }
 
 /**
  * How the generated loop hands a record to its sink: a counting sink is inlined as a counter (a
- * call per record would double the loop's cost); a sink of pairs gets each pair's key and value.
+ * call per record would double the loop's cost); a sink of pairs gets each pair's key and value;
+ * a sink that combines into numbers has values of known keys merged in place by the loop itself,
+ * which calls the stage's merge function directly (shared code calling a new function each stage
+ * would not be inlined, and the call and the map lookup were two thirds of W3's map task).
  */
-type SinkKind = 'count' | 'pairs' | 'records';
+type SinkKind = 'count' | 'combine' | 'pairs' | 'records';
 
 function sinkKindOf(sink: RecordSink<unknown>): SinkKind {
   if (typeof sink.addCount === 'function') return 'count';
+  if (sink.inPlaceCombine !== undefined && typeof sink.addPair === 'function') return 'combine';
   return typeof sink.addPair === 'function' ? 'pairs' : 'records';
 }
 
@@ -190,14 +196,42 @@ function handOver(value: string, kind: SinkKind): string {
     case 'pairs':
       // Anything but a pair goes through add(), which names the operation in its error.
       return `if ((Array.isArray(${value}) && ${value}.length === 2 ? sink.addPair(${value}[0], ${value}[1]) : sink.add(${value})) === false) return -1;`;
+    case 'combine':
+      // A key the map holds a number for: merged here. Anything else goes to the sink, after
+      // which its slots may have moved (a new key grew them), so they are read again.
+      return `if (Array.isArray(${value}) && ${value}.length === 2) {
+          const key = ${value}[0];
+          if (typeof key === 'number' && key < present.length && present[key] === 1) {
+            const merged = merge(numbers[key], ${value}[1]);
+            if (typeof merged === 'number') numbers[key] = merged;
+            else { combine.replaceCombiner(key, merged); ${REREAD_SLOTS} }
+          } else { if (sink.addPair(key, ${value}[1]) === false) return -1; ${REREAD_SLOTS} }
+        } else { if (sink.add(${value}) === false) return -1; ${REREAD_SLOTS} }`;
   }
 }
+
+/** The locals of a 'combine' loop: the sink's merge function and number slots. */
+const SLOT_LOCALS = `const combine = sink.inPlaceCombine; const merge = combine.mergeValue;
+  let slots = combine.numberSlots();
+  let present = slots === undefined ? helpers.noSlots : slots.present;
+  let numbers = slots === undefined ? undefined : slots.numbers;`;
+
+/**
+ * Reads the slots again after the sink changed its map. Once they were undefined (keys or values
+ * of other kinds), the map stays so until it spills; the loop then no longer asks.
+ */
+const REREAD_SLOTS = `if (slots !== undefined) {
+    slots = combine.numberSlots();
+    if (slots === undefined) present = helpers.noSlots;
+    else { present = slots.present; numbers = slots.numbers; }
+  }`;
 
 function compileChain(ops: readonly ChainOp[], kind: SinkKind): CompiledChain {
   const names = ops.map((_, i) => `f${i}`);
   // A unique source per stage: V8 shares what it learnt among functions of the same source, and
   // once a later stage's functions made its calls polymorphic, the loop ran 25% slower.
-  const unpack = `/* chain ${chainsCompiled++} */ ${names.length > 0 ? `const [${names.join(', ')}] = fns;` : ''}`;
+  const unpack = `/* chain ${chainsCompiled++} */ ${names.length > 0 ? `const [${names.join(', ')}] = fns;` : ''}
+    ${kind === 'combine' ? SLOT_LOCALS : ''}`;
   const body = chainBody(ops, 0, 'v0', kind);
   const runRange = new Function(
     'start, step, integral, from, to, fns, sink, helpers, state',
@@ -234,6 +268,12 @@ function compileChain(ops: readonly ChainOp[], kind: SinkKind): CompiledChain {
 /** A sink for the warm-up call of a range loop, which reaches no record. */
 const EMPTY_SINK: RecordSink<unknown> = {
   add: () => true,
+  addPair: () => true,
+  inPlaceCombine: {
+    mergeValue: () => 0,
+    numberSlots: () => undefined,
+    replaceCombiner: () => undefined,
+  },
   finish: () => undefined,
 };
 
@@ -248,6 +288,7 @@ const helpers: Helpers = {
     );
   },
   now: () => performance.now(),
+  noSlots: new Uint8Array(0),
   pair(record) {
     if (!Array.isArray(record) || record.length !== 2) {
       throw new TypeError(

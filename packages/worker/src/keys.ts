@@ -37,6 +37,15 @@ export function canonicalKey(key: unknown): string {
 
 const isStructured = (key: unknown): key is object => typeof key === 'object' && key !== null;
 
+/**
+ * A dense KeyMap's storage while every value is a number: the key `k` has an entry exactly when
+ * `present[k] === 1`, and its value is `numbers[k]`.
+ */
+export interface NumberSlots {
+  readonly present: Uint8Array;
+  readonly numbers: Float64Array;
+}
+
 /** Keys below this may be kept densely, indexed by their value. */
 const DENSE_KEY_LIMIT = 1 << 22;
 /** A dense map may have at most this many slots per entry (plus a start), or it turns sparse. */
@@ -139,6 +148,17 @@ export class KeyMap<V> {
     const slot = this.slotOf(key);
     if (slot < 0) this.insert(key, value);
     else this.setAt(slot, value);
+  }
+
+  /**
+   * The storage of a dense map of numbers, for a caller that merges into known keys in place (a
+   * fused loop): undefined unless every key is a small integer and every value a number. Valid
+   * until the next {@link insert} or {@link setAt}; writing a number into a present key's slot is
+   * a {@link setAt} that keeps it valid.
+   */
+  numberSlots(): NumberSlots | undefined {
+    const numbers = this.#numbers;
+    return this.#dense && numbers !== undefined ? { present: this.#present, numbers } : undefined;
   }
 
   /** Entries in insertion order, as `[key, value]` pairs. */

@@ -1,3 +1,5 @@
+import type { NumberSlots } from './keys.js';
+
 /**
  * The end of a task's pipeline: something that consumes records one at a time and then produces
  * the task's outcome. `add` returns false to stop early (take), so the pipeline stops pulling.
@@ -11,7 +13,26 @@ export interface RecordSink<T> {
    * over this way, so that V8 need not build the array when it inlines the function that made it.
    */
   addPair?(key: unknown, value: unknown): boolean | undefined;
+  /** For sinks that combine values by key into numbers a fused loop may merge into itself. */
+  readonly inPlaceCombine?: InPlaceCombine;
   finish(): T;
+}
+
+/**
+ * A combining sink's numbers, for a fused loop to merge values of known keys into without a call
+ * per record (reduceByKey over integer keys, as in counts by id): the loop merges a value into
+ * `numberSlots().numbers[key]` when `present[key] === 1`, and hands every other pair to `addPair`.
+ */
+export interface InPlaceCombine {
+  /** The aggregator's mergeValue, compiled for this stage. */
+  readonly mergeValue: (combiner: unknown, value: unknown) => unknown;
+  /**
+   * The slots of the keys combined so far, or undefined when they are not all small integers
+   * with number combiners. Valid until the next call of `addPair`, `add` or `replaceCombiner`.
+   */
+  numberSlots(): NumberSlots | undefined;
+  /** Stores a merge's result that is not a number as the combiner of `key` (which has one). */
+  replaceCombiner(key: number, combiner: unknown): void;
 }
 
 /** Asserts the pair shape that keyed operations need, with an error that names the operation. */

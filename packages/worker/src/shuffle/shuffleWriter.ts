@@ -15,7 +15,7 @@ import { CombinerMap } from '../combinerMap.js';
 import { createPartitionFunction } from '../partitioner.js';
 import type { TaskRuntime } from '../pipeline.js';
 import { encodeBlock, encodePairBlock, type FileSegment, recordsOf } from '../recordFrames.js';
-import { assertPair, type RecordSink } from '../recordSink.js';
+import { assertPair, type InPlaceCombine, type RecordSink } from '../recordSink.js';
 import { SizeTracker } from '../sizeEstimator.js';
 import { hashOrder, mergeByHash, pairsInOrder } from '../spill/mergeRuns.js';
 import { Spillable } from '../spill/spillable.js';
@@ -128,6 +128,7 @@ class RecordBuckets extends Spillable implements RecordSink<MapOutput> {
 class CombiningBuckets extends Spillable implements RecordSink<MapOutput> {
   readonly #combiners = new CombinerMap();
   readonly #spills: SpillFile[] = [];
+  readonly inPlaceCombine: InPlaceCombine;
 
   constructor(
     private readonly n: number,
@@ -136,6 +137,16 @@ class CombiningBuckets extends Spillable implements RecordSink<MapOutput> {
     task: TaskMemoryManager,
   ) {
     super(task);
+    const combiners = this.#combiners;
+    this.inPlaceCombine = {
+      mergeValue: aggregator.mergeValue,
+      // Merging a number into a number grows nothing, so such merges need no spill check.
+      numberSlots: () => combiners.numberSlots(),
+      replaceCombiner: (key, combiner) => {
+        combiners.replaceCombiner(key, combiner);
+        this.maybeSpill();
+      },
+    };
   }
 
   add(record: unknown): boolean {

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { mapOutputSizes } from '../../src/blockManager.js';
 import type { FunctionSpec } from '../../src/closure/functionSpec.js';
+import { runFused } from '../../src/fusedPipeline.js';
+import { canonicalKey } from '../../src/keys.js';
 import type { TaskRuntime } from '../../src/pipeline.js';
 import { recordsOf } from '../../src/recordFrames.js';
 import { createShuffleSink } from '../../src/shuffle/shuffleWriter.js';
 import type { TaskMemoryManager } from '../../src/taskMemoryManager.js';
+import type { PipelineNode } from '../../src/taskSpec.js';
 import { spillFiles, useBlockManagers } from '../spillHelpers.js';
 
 /** Function specs stand for these functions here: the runtime looks them up instead of compiling. */
@@ -97,5 +100,139 @@ describe('shuffle writer', () => {
     expect(output.kind).toBe('memory');
     expect(blocksOf(output)).toEqual([[[2, 'b']], [[1, 'a']]]);
     expect(spillFiles(blockManager)).toEqual([]);
+  });
+});
+
+describe('a fused loop combining into the shuffle', () => {
+  const env = useBlockManagers();
+  const identity = spec(((value: unknown) => value) as never);
+
+  /** Runs `records` (or a range) through map(x => x) into a combining sink; its output's pairs. */
+  async function combineFused(
+    source: { records: unknown[] } | { range: number; map: (x: number) => unknown },
+    merge: (a: never, b: never) => unknown,
+    memoryBytes = 64 * 1024 * 1024,
+  ) {
+    const task = env.task(env.blockManager(memoryBytes));
+    const mergeSpec = spec(merge as never);
+    const inputs = 'records' in source ? { '1:0': source.records } : undefined;
+    const run = {
+      task,
+      partition: 0,
+      inputs,
+      fn: (s: FunctionSpec) => functions.get(s),
+    } as unknown as TaskRuntime;
+    const sink = createShuffleSink(
+      {
+        kind: 'shuffleWrite',
+        shuffleId: 0,
+        partitioner: { kind: 'hash', numPartitions: 3 },
+        mapSideCombine: {
+          createCombiner: identity,
+          mergeValue: mergeSpec,
+          mergeCombiners: mergeSpec,
+        },
+      },
+      run,
+    );
+    expect(sink.inPlaceCombine).toBeDefined();
+    // Counts what the loop hands to the sink rather than merging it itself.
+    let handedOver = 0;
+    const addPair = sink.addPair?.bind(sink) as NonNullable<typeof sink.addPair>;
+    sink.addPair = (key, value) => {
+      handedOver++;
+      return addPair(key, value);
+    };
+    const op =
+      'records' in source
+        ? { kind: 'parallelize' }
+        : { kind: 'range', start: 0, step: 1, count: source.range, numPartitions: 1 };
+    const map = 'records' in source ? identity : spec(source.map as never);
+    const root = {
+      id: 2,
+      op: { kind: 'map', fn: map },
+      parents: [{ id: 1, op, parents: [] }],
+    } as unknown as PipelineNode;
+    await runFused(root, 0, run, sink, () => undefined);
+    const { output } = sink.finish();
+    return { pairs: blocksOf(output).flat() as [unknown, unknown][], task, handedOver };
+  }
+
+  /** What combining gives, by the book: each key's values folded with `merge`, in order. */
+  function reference(pairs: [unknown, unknown][], merge: (a: never, b: never) => unknown) {
+    const byKey = new Map<string, [unknown, unknown]>();
+    for (const [key, value] of pairs) {
+      const entry = byKey.get(canonicalKey(key));
+      if (entry) entry[1] = merge(entry[1] as never, value as never);
+      else byKey.set(canonicalKey(key), [key, value]);
+    }
+    return [...byKey.values()];
+  }
+
+  const bag = (pairs: [unknown, unknown][]) =>
+    pairs.map(([key, value]) => `${canonicalKey(key)}=${canonicalKey(value)}`).sort();
+
+  it('merges the values of small integer keys itself, calling mergeValue once per later value', async () => {
+    let merges = 0;
+    const add = (a: number, b: number) => {
+      merges++;
+      return a + b;
+    };
+    const { pairs, handedOver } = await combineFused(
+      { range: 10_000, map: (x) => [x % 97, x] },
+      add,
+    );
+    expect(merges).toBe(10_000 - 97);
+    expect(handedOver).toBe(97);
+    const expected = reference(
+      Array.from({ length: 10_000 }, (_, x): [number, number] => [x % 97, x]),
+      (a: number, b: number) => a + b,
+    );
+    expect(bag(pairs)).toEqual(bag(expected));
+  });
+
+  it('keeps every value when a merge returns something other than a number', async () => {
+    const records: [number, unknown][] = Array.from({ length: 300 }, (_, i) => [i % 5, i]);
+    records[150] = [2, 'x'];
+    let merges = 0;
+    const concat = (a: unknown, b: unknown) => {
+      merges++;
+      return (a as number) + (b as number);
+    };
+    const { pairs } = await combineFused({ records }, concat);
+    expect(merges).toBe(300 - 5);
+    expect(bag(pairs)).toEqual(bag(reference(records, concat)));
+    expect(pairs.find(([key]) => key === 2)?.[1]).toMatch(/x/);
+  });
+
+  it('tells keys apart as a Map does once they are not small integers: -0, -1, 1.5, NaN, "1", [1]', async () => {
+    const keys = [0, 1, -0, -1, 1.5, Number.NaN, '1', [1], 2 ** 40, 3];
+    const records = Array.from({ length: 200 }, (_, i): [unknown, number] => [
+      i < 50 ? i % 4 : keys[i % keys.length],
+      1,
+    ]);
+    const add = (a: number, b: number) => a + b;
+    const { pairs } = await combineFused({ records }, add);
+    expect(bag(pairs)).toEqual(bag(reference(records, add)));
+    expect(pairs.filter(([key]) => key === 0)).toHaveLength(1);
+  });
+
+  it('goes on merging in place after a spill empties the map', async () => {
+    const add = (a: number, b: number) => a + b;
+    const { pairs, task } = await combineFused(
+      { range: 200_000, map: (x) => [x % 50_000, 1] },
+      add,
+      1024 * 1024,
+    );
+    expect(task.spilledBytes).toBeGreaterThan(0);
+    expect(pairs).toHaveLength(50_000);
+    expect(pairs.every(([, count]) => count === 4)).toBe(true);
+  });
+
+  it('rejects an element that is not a pair, naming the operation', async () => {
+    const add = (a: number, b: number) => a + b;
+    await expect(combineFused({ records: [[1, 1], [1, 2], 5] }, add)).rejects.toThrow(
+      /A shuffle \(reduceByKey.*works on \[key, value\] pairs, but got the number 5/,
+    );
   });
 });

@@ -19,6 +19,8 @@ const TAG_MSGPACK = 0x4d;
 const TAG_V8 = 0xff;
 /** Byte 0 of a block of `[number, number]` records, as little-endian float64s, key then value. */
 const TAG_NUMBER_PAIRS = 0x50;
+/** Where the pairs of a block of number pairs start: after its tag. */
+export const PAIRS_OFFSET = 1;
 
 /** Containers nested deeper than this go to v8; it also ends the scan of a cyclic record. */
 const MAX_DEPTH = 64;
@@ -290,10 +292,10 @@ function areNumberPairs(records: readonly unknown[]): records is ReadonlyArray<[
 }
 
 function encodeNumberPairs(records: ReadonlyArray<[number, number]>): Uint8Array {
-  const bytes = Buffer.allocUnsafe(1 + 16 * records.length);
+  const bytes = Buffer.allocUnsafe(PAIRS_OFFSET + 16 * records.length);
   bytes[0] = TAG_NUMBER_PAIRS;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let offset = 1;
+  let offset = PAIRS_OFFSET;
   for (const [key, value] of records) {
     view.setFloat64(offset, key, true);
     view.setFloat64(offset + 8, value, true);
@@ -303,8 +305,9 @@ function encodeNumberPairs(records: ReadonlyArray<[number, number]>): Uint8Array
 }
 
 /** Whether every element is a number. */
-export function allNumbers(values: readonly unknown[]): values is readonly number[] {
-  for (const value of values) if (typeof value !== 'number') return false;
+export function allNumbers(values: ArrayLike<unknown>): values is ArrayLike<number> {
+  if (values instanceof Float64Array) return true;
+  for (let i = 0; i < values.length; i++) if (typeof values[i] !== 'number') return false;
   return true;
 }
 
@@ -313,15 +316,15 @@ export function allNumbers(values: readonly unknown[]): values is readonly numbe
  * (a block of number pairs), straight from the two columns: no pair per record.
  */
 export function encodeNumberColumns(
-  keys: readonly number[],
-  values: readonly number[],
+  keys: ArrayLike<number>,
+  values: ArrayLike<number>,
   from: number,
   to: number,
 ): Uint8Array {
-  const bytes = Buffer.allocUnsafe(1 + 16 * (to - from));
+  const bytes = Buffer.allocUnsafe(PAIRS_OFFSET + 16 * (to - from));
   bytes[0] = TAG_NUMBER_PAIRS;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = from, offset = 1; i < to; i++, offset += 16) {
+  for (let i = from, offset = PAIRS_OFFSET; i < to; i++, offset += 16) {
     view.setFloat64(offset, keys[i] as number, true);
     view.setFloat64(offset + 8, values[i] as number, true);
   }
@@ -337,19 +340,29 @@ export function recordsIn(bytes: Uint8Array): Iterable<unknown> {
   return bytes[0] === TAG_NUMBER_PAIRS ? numberPairs(bytes) : decodeRecords(bytes);
 }
 
-/** The pairs of a block of number pairs, each made as it is read; checks the length first. */
-function numberPairs(bytes: Uint8Array): Generator<[number, number]> {
-  if ((bytes.byteLength - 1) % 16 !== 0) {
+/**
+ * A block of number pairs as they are stored, for a reader that takes them without making a pair
+ * each (a reduce side combining them): pair i's key is the little-endian float64 at
+ * `PAIRS_OFFSET + 16 * i` and its value the one after. Undefined for any other block.
+ */
+export function numberPairsView(bytes: Uint8Array): DataView | undefined {
+  if (bytes[0] !== TAG_NUMBER_PAIRS) return undefined;
+  if ((bytes.byteLength - PAIRS_OFFSET) % 16 !== 0) {
     throw new FlintError(
       ErrorCode.PROTOCOL,
       'Cannot decode a block of number pairs: its length is not a whole number of pairs. The ' +
         'bytes are corrupt.',
     );
   }
-  return readPairs(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The pairs of a block of number pairs, each made as it is read; checks the length first. */
+function numberPairs(bytes: Uint8Array): Generator<[number, number]> {
+  return readPairs(numberPairsView(bytes) as DataView);
 }
 
 function* readPairs(view: DataView): Generator<[number, number]> {
-  for (let offset = 1; offset < view.byteLength; offset += 16)
+  for (let offset = PAIRS_OFFSET; offset < view.byteLength; offset += 16)
     yield [view.getFloat64(offset, true), view.getFloat64(offset + 8, true)];
 }

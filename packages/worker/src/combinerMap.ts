@@ -3,7 +3,7 @@
  * combiner, later ones merge into it. A known key costs one lookup (KeyMap's slots), and the map
  * keeps the sampled size estimate that tells a Spillable when to go to disk.
  */
-import { KeyMap, type NumberSlots } from './keys.js';
+import { KeyMap, type NumberColumns, type NumberSlots } from './keys.js';
 import { CombinerSizeTracker, estimateKeySize, estimateSize } from './sizeEstimator.js';
 
 type Create = (value: unknown) => unknown;
@@ -70,11 +70,25 @@ export class CombinerMap {
     return this.#map.entries();
   }
 
+  /**
+   * Takes the contents out as number columns and empties the map, when every key is a small
+   * integer and every combiner a number; else leaves the map as it is and returns undefined.
+   */
+  drainNumbers(): NumberColumns | undefined {
+    const columns = this.#map.toNumberColumns();
+    if (columns !== undefined) this.#clear();
+    return columns;
+  }
+
   /** Takes the contents out as two arrays (no pair per entry) and empties the map. */
   drain(): { keys: unknown[]; values: unknown[] } {
     const arrays = this.#map.toArrays();
+    this.#clear();
+    return arrays;
+  }
+
+  #clear(): void {
     this.#map = new KeyMap<unknown>();
     this.#size.reset();
-    return arrays;
   }
 }

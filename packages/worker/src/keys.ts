@@ -46,6 +46,12 @@ export interface NumberSlots {
   readonly numbers: Float64Array;
 }
 
+/** Number keys and their number values, entry i being `[keys[i], values[i]]`. */
+export interface NumberColumns {
+  readonly keys: readonly number[];
+  readonly values: Float64Array;
+}
+
 /** Keys below this may be kept densely, indexed by their value. */
 const DENSE_KEY_LIMIT = 1 << 22;
 /** A dense map may have at most this many slots per entry (plus a start), or it turns sparse. */
@@ -174,6 +180,16 @@ export class KeyMap<V> {
     const keys = this.#keys;
     const values = this.#values;
     for (let i = 0; i < keys.length; i++) yield [keys[i], values[i] as V];
+  }
+
+  /** A dense map of numbers as two columns in insertion order; undefined for any other map. */
+  toNumberColumns(): NumberColumns | undefined {
+    const numbers = this.#numbers;
+    if (!this.#dense || numbers === undefined) return undefined;
+    const keys = this.#denseKeys.slice();
+    const values = new Float64Array(keys.length);
+    for (let i = 0; i < keys.length; i++) values[i] = numbers[keys[i] as number] as number;
+    return { keys, values };
   }
 
   /** Keys and values as two arrays in insertion order (no pair per entry). */

@@ -90,10 +90,14 @@ export function* readFramePayloads(segment: FileSegment): Generator<Uint8Array> 
   }
 }
 
+/** The encoded record batches of frames anywhere: in memory or in a file segment. */
+export function payloadsOf(data: FrameData): Generator<Uint8Array> {
+  return isFileSegment(data) ? readFramePayloads(data) : framePayloads(data);
+}
+
 /** The records of frames anywhere, one frame decoded at a time (see the codec's recordsIn). */
 export function* recordsOf(data: FrameData): Generator<unknown> {
-  for (const payload of isFileSegment(data) ? readFramePayloads(data) : framePayloads(data))
-    yield* recordsIn(payload);
+  for (const payload of payloadsOf(data)) yield* recordsIn(payload);
 }
 
 /**
@@ -219,7 +223,7 @@ export function encodeBlock(records: Iterable<unknown>): Uint8Array {
  * write it. Number keys with number values (counts and sums by id) are written straight from the
  * two columns, with no pair per record.
  */
-export function encodePairBlock(keys: readonly unknown[], values: readonly unknown[]): Uint8Array {
+export function encodePairBlock(keys: ArrayLike<unknown>, values: ArrayLike<unknown>): Uint8Array {
   if (!allNumbers(keys) || !allNumbers(values)) return encodeBlock(pairsOf(keys, values));
   const frames: Uint8Array[] = [];
   for (let from = 0; from < keys.length; from += MAX_FRAME_RECORDS) {
@@ -229,7 +233,7 @@ export function encodePairBlock(keys: readonly unknown[], values: readonly unkno
   return frames.length === 1 ? (frames[0] as Uint8Array) : Buffer.concat(frames);
 }
 
-function* pairsOf(keys: readonly unknown[], values: readonly unknown[]): Generator<unknown> {
+function* pairsOf(keys: ArrayLike<unknown>, values: ArrayLike<unknown>): Generator<unknown> {
   for (let i = 0; i < keys.length; i++) yield [keys[i], values[i]];
 }
 

@@ -11,6 +11,7 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { compileAggregator } from '../aggregation.js';
+import { numberPairsView, recordsIn } from '../codec.js';
 import { ErrorCode, FlintError } from '../errors.js';
 import { parentPartitions } from '../narrowDependencies.js';
 import { compareValues } from '../ordering.js';
@@ -20,6 +21,7 @@ import {
   type FrameFileWriter,
   frameDataLength,
   isFileSegment,
+  payloadsOf,
   recordsOf,
 } from '../recordFrames.js';
 import { assertPair } from '../recordSink.js';
@@ -98,10 +100,10 @@ export async function readShufflePartition(
   } finally {
     fetched.endWrites();
   }
-  const input = fetched.inMapOrder(op.locations.addresses.length);
-  let records: Iterable<unknown> = input;
+  const mapCount = op.locations.addresses.length;
+  let records: Iterable<unknown> = fetched.inMapOrder(mapCount);
   if (op.aggregator) {
-    records = await aggregate(op, input, runtime);
+    records = await aggregate(op, fetched.payloadsInMapOrder(mapCount), runtime);
     fetched.release();
   }
   if (op.keyOrdering) {
@@ -124,9 +126,13 @@ export async function readShufflePartition(
   return { records, bytesRead: fetched.bytes };
 }
 
+/**
+ * Combines the fetched blocks by key. A block of number pairs goes into the map straight from
+ * its bytes, with no pair or generator step per record (a W3 reduce task's input).
+ */
 async function aggregate(
   op: ShuffleRead,
-  input: Iterable<unknown>,
+  payloads: Iterable<Uint8Array>,
   runtime: TaskRuntime,
 ): Promise<Iterable<unknown>> {
   const aggregator = compileAggregator(
@@ -135,11 +141,20 @@ async function aggregate(
   );
   const map = new ExternalAppendOnlyMap(aggregator, runtime.task);
   const combined = op.mapSideCombined === true;
-  await eachRecord(input, runtime.task, (record) => {
-    assertPair(record, 'A shuffle');
-    if (combined) map.insertCombiner(record[0], record[1]);
-    else map.insert(record[0], record[1]);
-  });
+  const eachPayload = (payload: Uint8Array) => {
+    const pairs = numberPairsView(payload);
+    if (pairs !== undefined) {
+      map.insertNumberPairs(pairs, combined);
+      return;
+    }
+    for (const record of recordsIn(payload)) {
+      assertPair(record, 'A shuffle');
+      if (combined) map.insertCombiner(record[0], record[1]);
+      else map.insert(record[0], record[1]);
+    }
+  };
+  // A payload is one frame: at most a few thousand records, so the time is checked after each.
+  await eachRecord(payloads, runtime.task, eachPayload, 1);
   return map;
 }
 
@@ -147,18 +162,20 @@ const YIELD_EVERY_MS = 20;
 
 /**
  * Feeds every record to `each`, yielding to the event loop every few milliseconds so the worker
- * keeps answering heartbeats and peers; stops once the task has ended (killed).
+ * keeps answering heartbeats and peers; stops once the task has ended (killed). The clock is read
+ * every `stride` records (a power of two).
  */
-async function eachRecord(
-  records: Iterable<unknown>,
+async function eachRecord<T>(
+  records: Iterable<T>,
   task: TaskMemoryManager,
-  each: (record: unknown) => void,
+  each: (record: T) => void,
+  stride = 1024,
 ): Promise<void> {
   let lastYield = performance.now();
   let count = 0;
   for (const record of records) {
     each(record);
-    if ((++count & 1023) === 0 && performance.now() - lastYield > YIELD_EVERY_MS) {
+    if ((++count & (stride - 1)) === 0 && performance.now() - lastYield > YIELD_EVERY_MS) {
       await yieldToEventLoop();
       if (task.closed)
         throw new FlintError(
@@ -218,6 +235,17 @@ class FetchedBlocks {
     this.task.release(this.#held);
     this.#held = 0;
     this.#pieces.clear();
+  }
+
+  /** The encoded record batches, map output by map output (in map-partition order). */
+  payloadsInMapOrder(mapCount: number): Iterable<Uint8Array> {
+    const pieces = this.#pieces;
+    return {
+      *[Symbol.iterator]() {
+        for (let mapIndex = 0; mapIndex < mapCount; mapIndex++)
+          for (const piece of pieces.get(mapIndex) ?? []) yield* payloadsOf(piece);
+      },
+    };
   }
 
   /** Every record, map output by map output (in map-partition order); may be read again. */

@@ -12,6 +12,7 @@
 import { type Aggregator, compileAggregator } from '../aggregation.js';
 import type { MapOutputData } from '../blockManager.js';
 import { CombinerMap } from '../combinerMap.js';
+import type { NumberColumns } from '../keys.js';
 import { createPartitionFunction } from '../partitioner.js';
 import type { TaskRuntime } from '../pipeline.js';
 import { encodeBlock, encodePairBlock, type FileSegment, recordsOf } from '../recordFrames.js';
@@ -162,6 +163,11 @@ class CombiningBuckets extends Spillable implements RecordSink<MapOutput> {
   }
 
   finish(): MapOutput {
+    const columns = this.#spills.length === 0 ? this.#combiners.drainNumbers() : undefined;
+    if (columns !== undefined) {
+      const blocks = this.#numberBlocks(columns);
+      return { output: { kind: 'memory', blocks }, recordsWritten: columns.keys.length };
+    }
     const buckets = this.#drainIntoBuckets();
     if (this.#spills.length === 0) {
       let recordsWritten = 0;
@@ -205,6 +211,33 @@ class CombiningBuckets extends Spillable implements RecordSink<MapOutput> {
     writer.close();
     this.task.addSpilledBytes(writer.bytesWritten);
     this.#spills.push({ path: writer.path, segments });
+  }
+
+  /**
+   * One block per reduce partition from number columns, keys in first-seen order: each pair is
+   * copied once, from the columns to its partition's columns, and never boxed.
+   */
+  #numberBlocks({ keys, values }: NumberColumns): Uint8Array[] {
+    const partitions = new Uint32Array(keys.length);
+    const sizes = new Uint32Array(this.n);
+    for (let i = 0; i < keys.length; i++) {
+      const partition = this.partitionOf(keys[i]);
+      partitions[i] = partition;
+      sizes[partition] = (sizes[partition] as number) + 1;
+    }
+    const buckets = Array.from(sizes, (size) => ({
+      keys: new Float64Array(size),
+      values: new Float64Array(size),
+      size: 0,
+    }));
+    for (let i = 0; i < keys.length; i++) {
+      const bucket = buckets[partitions[i] as number] as (typeof buckets)[number];
+      bucket.keys[bucket.size] = keys[i] as number;
+      bucket.values[bucket.size++] = values[i] as number;
+    }
+    return buckets.map((bucket) =>
+      bucket.size === 0 ? EMPTY : encodePairBlock(bucket.keys, bucket.values),
+    );
   }
 
   /** Empties the map into one key and value array per reduce partition, keys in first-seen order. */

@@ -9,6 +9,7 @@
  * combineByKey within a partition, and cogroup (the joins).
  */
 import type { Aggregator } from '../aggregation.js';
+import { PAIRS_OFFSET } from '../codec.js';
 import { CombinerMap } from '../combinerMap.js';
 import type { FileSegment } from '../recordFrames.js';
 import { recordsOf } from '../recordFrames.js';
@@ -41,6 +42,21 @@ export class ExternalAppendOnlyMap extends Spillable implements Iterable<Pair> {
   insertCombiner(key: unknown, incoming: unknown): void {
     this.#map.add(key, incoming, keepCombiner, this.aggregator.mergeCombiners);
     this.maybeSpill();
+  }
+
+  /**
+   * Adds every pair of a block of number pairs (a {@link numberPairsView}) as {@link insert}
+   * would, or as {@link insertCombiner} when `combined`, without making a pair of each.
+   */
+  insertNumberPairs(pairs: DataView, combined: boolean): void {
+    const map = this.#map;
+    const { aggregator } = this;
+    const create = combined ? keepCombiner : aggregator.createCombiner;
+    const merge = combined ? aggregator.mergeCombiners : aggregator.mergeValue;
+    for (let offset = PAIRS_OFFSET; offset < pairs.byteLength; offset += 16) {
+      map.add(pairs.getFloat64(offset, true), pairs.getFloat64(offset + 8, true), create, merge);
+      this.maybeSpill();
+    }
   }
 
   /** Whether part of the data went to disk. */

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Aggregator } from '../../src/aggregation.js';
+import { encodeRecords, numberPairsView } from '../../src/codec.js';
 import { canonicalKey, hashKey, KeyMap } from '../../src/keys.js';
 import { ExternalAppendOnlyMap } from '../../src/spill/externalAppendOnlyMap.js';
 import { spillFiles, useBlockManagers } from '../spillHelpers.js';
@@ -140,6 +141,30 @@ describe('ExternalAppendOnlyMap', { timeout: 60_000 }, () => {
     const entries = [...map];
     expect(entries).toHaveLength(12_000);
     expect(entries.every(([, total]) => total === 10)).toBe(true);
+  });
+
+  it('takes blocks of number pairs from their bytes, as values or as combiners, and spills', () => {
+    const blockManager = env.blockManager(1024 * 1024);
+    const task = env.task(blockManager);
+    const values = new ExternalAppendOnlyMap(group, task);
+    const combiners = new ExternalAppendOnlyMap(sum, task);
+    const records: [number, number][] = [];
+    for (let block = 0; block < 8; block++) {
+      // Integer keys (dense in the map) and, in every other block, fractional ones (sparse).
+      const pairs = Array.from({ length: 10_000 }, (_, i): [number, number] => [
+        block % 2 === 0 ? i % 30_000 : (i % 5_000) + 0.5,
+        block * i,
+      ]);
+      const view = numberPairsView(encodeRecords(pairs)) as DataView;
+      values.insertNumberPairs(view, false);
+      combiners.insertNumberPairs(view, true);
+      records.push(...pairs);
+    }
+    expect(values.spilled).toBe(true);
+    expect(byCanonicalKey(values)).toEqual(reference(records, group));
+    expect(byCanonicalKey(combiners)).toEqual(reference(records, sum));
+    expect(numberPairsView(encodeRecords([['a', 1]]))).toBeUndefined();
+    task.close();
   });
 
   it('stays in memory, in first-appearance order, when the data fits', () => {

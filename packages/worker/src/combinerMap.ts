@@ -3,7 +3,7 @@
  * combiner, later ones merge into it. A known key costs one lookup (KeyMap's slots), and the map
  * keeps the sampled size estimate that tells a Spillable when to go to disk.
  */
-import { KeyMap, type NumberColumns, type NumberSlots } from './keys.js';
+import { KeyMap, type MapSlots, type NumberColumns } from './keys.js';
 import { CombinerSizeTracker, estimateKeySize, estimateSize } from './sizeEstimator.js';
 
 type Create = (value: unknown) => unknown;
@@ -51,9 +51,9 @@ export class CombinerMap {
     this.#size.addMerge(estimateSize(merged) - before);
   }
 
-  /** The map's number slots, see {@link KeyMap.numberSlots}. */
-  numberSlots(): NumberSlots | undefined {
-    return this.#map.numberSlots();
+  /** The map's storage, see {@link KeyMap.slots}. */
+  slots(): MapSlots | undefined {
+    return this.#map.slots();
   }
 
   /** Stores a combiner merged outside {@link add} under `key`, which has one. */

@@ -14,6 +14,7 @@
 
 import type { FunctionSpec } from './closure/functionSpec.js';
 import { ErrorCode, FlintError } from './errors.js';
+import type { MapSlots } from './keys.js';
 import { computePartition, type TaskRuntime } from './pipeline.js';
 import type { RecordSink } from './recordSink.js';
 import type { PipelineNode } from './taskSpec.js';
@@ -70,16 +71,16 @@ interface Helpers {
   iterable(value: unknown, operator: string): Iterable<unknown>;
   pair(record: unknown): [unknown, unknown];
   now(): number;
-  /** No slots: a loop merges nothing in place while its sink's map holds other than numbers. */
-  readonly noSlots: Uint8Array;
+  /** No storage to merge into: every pair goes to the sink. */
+  readonly noSlots: MapSlots;
 }
 
 /**
  * How the generated loop hands a record to its sink: a counting sink is inlined as a counter (a
  * call per record would double the loop's cost); a sink of pairs gets each pair's key and value;
- * a sink that combines into numbers has values of known keys merged in place by the loop itself,
+ * a combining sink has values of keys with a number combiner merged in place by the loop itself,
  * which calls the stage's merge function directly (shared code calling a new function each stage
- * would not be inlined, and the call and the map lookup were two thirds of W3's map task).
+ * would not be inlined: the call and the map lookup were two thirds of W3's map task).
  */
 type SinkKind = 'count' | 'combine' | 'pairs' | 'records';
 
@@ -197,34 +198,33 @@ function handOver(value: string, kind: SinkKind): string {
       // Anything but a pair goes through add(), which names the operation in its error.
       return `if ((Array.isArray(${value}) && ${value}.length === 2 ? sink.addPair(${value}[0], ${value}[1]) : sink.add(${value})) === false) return -1;`;
     case 'combine':
-      // A key the map holds a number for: merged here. Anything else goes to the sink, after
-      // which its slots may have moved (a new key grew them), so they are read again.
+      // A key whose combiner is a number, in either layout of the map: merged here. Anything
+      // else goes to the sink, after which the map's storage may have moved (a new key grew it,
+      // a spill emptied it), so it is read again.
       return `if (Array.isArray(${value}) && ${value}.length === 2) {
           const key = ${value}[0];
+          let slot;
           if (typeof key === 'number' && key < present.length && present[key] === 1) {
             const merged = merge(numbers[key], ${value}[1]);
             if (typeof merged === 'number') numbers[key] = merged;
-            else { combine.replaceCombiner(key, merged); ${REREAD_SLOTS} }
-          } else { if (sink.addPair(key, ${value}[1]) === false) return -1; ${REREAD_SLOTS} }
-        } else { if (sink.add(${value}) === false) return -1; ${REREAD_SLOTS} }`;
+            else { combine.replaceCombiner(key, merged); ${READ_SLOTS} }
+          } else if (keySlots !== undefined && (slot = keySlots.get(key)) !== undefined && typeof values[slot] === 'number') {
+            const merged = merge(values[slot], ${value}[1]);
+            if (typeof merged === 'number') values[slot] = merged;
+            else { combine.replaceCombiner(key, merged); ${READ_SLOTS} }
+          } else { if (sink.addPair(key, ${value}[1]) === false) return -1; ${READ_SLOTS} }
+        } else { if (sink.add(${value}) === false) return -1; ${READ_SLOTS} }`;
   }
 }
 
-/** The locals of a 'combine' loop: the sink's merge function and number slots. */
-const SLOT_LOCALS = `const combine = sink.inPlaceCombine; const merge = combine.mergeValue;
-  let slots = combine.numberSlots();
-  let present = slots === undefined ? helpers.noSlots : slots.present;
-  let numbers = slots === undefined ? undefined : slots.numbers;`;
+/** Reads the sink's map storage (again); without one, nothing is merged in place. */
+const READ_SLOTS = `slots = combine.slots() ?? helpers.noSlots;
+  present = slots.present; numbers = slots.numbers; keySlots = slots.primitiveSlots; values = slots.values;`;
 
-/**
- * Reads the slots again after the sink changed its map. Once they were undefined (keys or values
- * of other kinds), the map stays so until it spills; the loop then no longer asks.
- */
-const REREAD_SLOTS = `if (slots !== undefined) {
-    slots = combine.numberSlots();
-    if (slots === undefined) present = helpers.noSlots;
-    else { present = slots.present; numbers = slots.numbers; }
-  }`;
+/** The locals of a 'combine' loop: the sink's merge function and its map's storage. */
+const SLOT_LOCALS = `const combine = sink.inPlaceCombine; const merge = combine.mergeValue;
+  let slots, present, numbers, keySlots, values;
+  ${READ_SLOTS}`;
 
 function compileChain(ops: readonly ChainOp[], kind: SinkKind): CompiledChain {
   const names = ops.map((_, i) => `f${i}`);
@@ -271,7 +271,7 @@ const EMPTY_SINK: RecordSink<unknown> = {
   addPair: () => true,
   inPlaceCombine: {
     mergeValue: () => 0,
-    numberSlots: () => undefined,
+    slots: () => undefined,
     replaceCombiner: () => undefined,
   },
   finish: () => undefined,
@@ -288,7 +288,12 @@ const helpers: Helpers = {
     );
   },
   now: () => performance.now(),
-  noSlots: new Uint8Array(0),
+  noSlots: {
+    present: new Uint8Array(0),
+    numbers: new Float64Array(0),
+    primitiveSlots: undefined,
+    values: [],
+  },
   pair(record) {
     if (!Array.isArray(record) || record.length !== 2) {
       throw new TypeError(

@@ -38,13 +38,22 @@ export function canonicalKey(key: unknown): string {
 const isStructured = (key: unknown): key is object => typeof key === 'object' && key !== null;
 
 /**
- * A dense KeyMap's storage while every value is a number: the key `k` has an entry exactly when
- * `present[k] === 1`, and its value is `numbers[k]`.
+ * A KeyMap's storage, for a caller that merges into the values of known keys itself (a fused
+ * loop): one of two layouts, the other's fields empty.
  */
-export interface NumberSlots {
+export interface MapSlots {
+  /** Dense layout: small integer `k` has an entry exactly when `present[k] === 1`... */
   readonly present: Uint8Array;
+  /** ...and its value is `numbers[k]`. */
   readonly numbers: Float64Array;
+  /** Sparse layout: a primitive key's slot (structured keys are never found here)... */
+  readonly primitiveSlots: ReadonlyMap<unknown, number> | undefined;
+  /** ...and its value is `values[slot]`. */
+  readonly values: unknown[];
 }
+
+const NO_PRESENT = new Uint8Array(0);
+const NO_NUMBERS = new Float64Array(0);
 
 /** Number keys and their number values, entry i being `[keys[i], values[i]]`. */
 export interface NumberColumns {
@@ -91,6 +100,8 @@ export class KeyMap<V> {
   #denseValues: V[] = [];
   /** The dense keys, in insertion order. */
   #denseKeys: number[] = [];
+  /** What {@link slots} returned, until the storage moves (grows, boxes or turns sparse). */
+  #slots: MapSlots | undefined;
 
   get size(): number {
     return this.#dense ? this.#denseKeys.length : this.#keys.length;
@@ -157,14 +168,28 @@ export class KeyMap<V> {
   }
 
   /**
-   * The storage of a dense map of numbers, for a caller that merges into known keys in place (a
-   * fused loop): undefined unless every key is a small integer and every value a number. Valid
-   * until the next {@link insert} or {@link setAt}; writing a number into a present key's slot is
-   * a {@link setAt} that keeps it valid.
+   * The map's storage, for a caller that replaces values of known keys in place (a fused loop):
+   * undefined only while the keys are dense and some value is not a number. Valid until the next
+   * {@link insert} or {@link setAt}; writing a number into a dense slot, or any value into a
+   * sparse one, is a {@link setAt} that keeps it valid.
    */
-  numberSlots(): NumberSlots | undefined {
-    const numbers = this.#numbers;
-    return this.#dense && numbers !== undefined ? { present: this.#present, numbers } : undefined;
+  slots(): MapSlots | undefined {
+    if (this.#slots === undefined && (!this.#dense || this.#numbers !== undefined)) {
+      this.#slots = this.#dense
+        ? {
+            present: this.#present,
+            numbers: this.#numbers as Float64Array,
+            primitiveSlots: undefined,
+            values: [],
+          }
+        : {
+            present: NO_PRESENT,
+            numbers: NO_NUMBERS,
+            primitiveSlots: this.#primitiveSlots,
+            values: this.#values as unknown[],
+          };
+    }
+    return this.#slots;
   }
 
   /** Entries in insertion order, as `[key, value]` pairs. */
@@ -208,6 +233,7 @@ export class KeyMap<V> {
     const limit = DENSE_MIN_SLOTS + DENSE_SLOTS_PER_ENTRY * this.#denseKeys.length;
     if (key >= limit) return false;
     const length = Math.min(limit, Math.max(key + 1, 2 * this.#present.length));
+    this.#slots = undefined;
     const present = new Uint8Array(length);
     present.set(this.#present);
     this.#present = present;
@@ -226,6 +252,7 @@ export class KeyMap<V> {
   #boxValues(key: number, value: V): void {
     const numbers = this.#numbers as Float64Array;
     this.#numbers = undefined;
+    this.#slots = undefined;
     const values: V[] = [];
     for (let slot = 0; slot < numbers.length; slot++) values.push(numbers[slot] as V);
     values[key] = value;
@@ -236,6 +263,7 @@ export class KeyMap<V> {
   #makeSparse(): void {
     const { keys, values } = this.toArrays();
     this.#dense = false;
+    this.#slots = undefined;
     for (let slot = 0; slot < keys.length; slot++) {
       this.#primitiveSlots.set(keys[slot], slot);
       this.#keys.push(keys[slot]);

@@ -1,4 +1,4 @@
-import type { NumberSlots } from './keys.js';
+import type { MapSlots } from './keys.js';
 
 /**
  * The end of a task's pipeline: something that consumes records one at a time and then produces
@@ -19,18 +19,19 @@ export interface RecordSink<T> {
 }
 
 /**
- * A combining sink's numbers, for a fused loop to merge values of known keys into without a call
- * per record (reduceByKey over integer keys, as in counts by id): the loop merges a value into
- * `numberSlots().numbers[key]` when `present[key] === 1`, and hands every other pair to `addPair`.
+ * A combining sink's map, for a fused loop to merge values of known keys into without a call per
+ * record (reduceByKey into number combiners, as in counts by id or by word): where the key's
+ * combiner in `slots()` is a number, the loop merges the value into it itself; it hands every
+ * other pair to `addPair`.
  */
 export interface InPlaceCombine {
   /** The aggregator's mergeValue, compiled for this stage. */
   readonly mergeValue: (combiner: unknown, value: unknown) => unknown;
   /**
-   * The slots of the keys combined so far, or undefined when they are not all small integers
-   * with number combiners. Valid until the next call of `addPair`, `add` or `replaceCombiner`.
+   * The map's storage (see KeyMap.slots), or undefined when the loop cannot merge into it. Valid
+   * until the next call of `addPair`, `add` or `replaceCombiner`.
    */
-  numberSlots(): NumberSlots | undefined;
+  slots(): MapSlots | undefined;
   /** Stores a merge's result that is not a number as the combiner of `key` (which has one). */
   replaceCombiner(key: number, combiner: unknown): void;
 }

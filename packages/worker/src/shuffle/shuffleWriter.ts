@@ -142,7 +142,7 @@ class CombiningBuckets extends Spillable implements RecordSink<MapOutput> {
     this.inPlaceCombine = {
       mergeValue: aggregator.mergeValue,
       // Merging a number into a number grows nothing, so such merges need no spill check.
-      numberSlots: () => combiners.numberSlots(),
+      slots: () => combiners.slots(),
       replaceCombiner: (key, combiner) => {
         combiners.replaceCombiner(key, combiner);
         this.maybeSpill();

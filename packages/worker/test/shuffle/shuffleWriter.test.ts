@@ -191,19 +191,41 @@ describe('a fused loop combining into the shuffle', () => {
     expect(bag(pairs)).toEqual(bag(expected));
   });
 
-  it('keeps every value when a merge returns something other than a number', async () => {
-    const records: [number, unknown][] = Array.from({ length: 300 }, (_, i) => [i % 5, i]);
-    records[150] = [2, 'x'];
+  it('merges the values of string keys itself too, handing over each new key once', async () => {
+    const words = ['a', 'b', 'c', 'a', '', 'b', 'a'];
+    const records = Array.from({ length: 700 }, (_, i): [string, number] => [
+      words[i % 7] as string,
+      i,
+    ]);
     let merges = 0;
-    const concat = (a: unknown, b: unknown) => {
+    const add = (a: number, b: number) => {
       merges++;
-      return (a as number) + (b as number);
+      return a + b;
     };
-    const { pairs } = await combineFused({ records }, concat);
-    expect(merges).toBe(300 - 5);
-    expect(bag(pairs)).toEqual(bag(reference(records, concat)));
-    expect(pairs.find(([key]) => key === 2)?.[1]).toMatch(/x/);
+    const { pairs, handedOver } = await combineFused({ records }, add);
+    expect(handedOver).toBe(4);
+    expect(merges).toBe(700 - 4);
+    expect(bag(pairs)).toEqual(bag(reference(records, (a: number, b: number) => a + b)));
   });
+
+  for (const [layout, keyOf] of [
+    ['small integer', (i: number) => i % 5],
+    ['string', (i: number) => `k${i % 5}`],
+  ] as const) {
+    it(`keeps every value when a merge returns something other than a number (${layout} keys)`, async () => {
+      const records: [unknown, unknown][] = Array.from({ length: 300 }, (_, i) => [keyOf(i), i]);
+      records[150] = [keyOf(2), 'x'];
+      let merges = 0;
+      const concat = (a: unknown, b: unknown) => {
+        merges++;
+        return (a as number) + (b as number);
+      };
+      const { pairs } = await combineFused({ records }, concat);
+      expect(merges).toBe(300 - 5);
+      expect(bag(pairs)).toEqual(bag(reference(records, concat)));
+      expect(pairs.find(([key]) => key === keyOf(2))?.[1]).toMatch(/x/);
+    });
+  }
 
   it('tells keys apart as a Map does once they are not small integers: -0, -1, 1.5, NaN, "1", [1]', async () => {
     const keys = [0, 1, -0, -1, 1.5, Number.NaN, '1', [1], 2 ** 40, 3];
@@ -212,9 +234,11 @@ describe('a fused loop combining into the shuffle', () => {
       1,
     ]);
     const add = (a: number, b: number) => a + b;
-    const { pairs } = await combineFused({ records }, add);
+    const { pairs, handedOver } = await combineFused({ records }, add);
     expect(bag(pairs)).toEqual(bag(reference(records, add)));
     expect(pairs.filter(([key]) => key === 0)).toHaveLength(1);
+    // Each distinct primitive key once (0-3, -1, 1.5, NaN, "1", 2^40); the array key each time.
+    expect(handedOver).toBe(9 + 15);
   });
 
   it('goes on merging in place after a spill empties the map', async () => {

@@ -1,7 +1,8 @@
 /**
- * The context cleaner: once no dataset can reach a shuffle or a cached dataset, the garbage
- * collector lets the driver free them on the workers (shuffle files leave the workers' disks),
- * while a shuffle some dataset still reaches stays, and a later job reuses its map outputs.
+ * The context cleaner: once no dataset can reach a shuffle, a cached dataset or a broadcast, the
+ * garbage collector lets the driver free them on the workers (shuffle files leave the workers'
+ * disks, the driver lets go of the broadcast value), while what some dataset still reaches stays,
+ * and a later job reuses it.
  */
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,12 +36,16 @@ function shuffleFiles(): string[] {
   );
 }
 
-/** Collects garbage until `done()` holds (finalizers run after a collection, in a later task). */
+/**
+ * Collects garbage until `done()` holds. Finalizers run after a collection, in a later task; and
+ * `done()` is never followed by a collection in the same task, since a WeakRef read keeps its
+ * target alive until the task ends.
+ */
 async function collectUntil(done: () => boolean, what: string): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    if (done()) return;
     collectGarbage();
     await new Promise((resolve) => setTimeout(resolve, 20));
+    if (done()) return;
   }
   throw new Error(`still waiting for ${what} after 100 collections`);
 }
@@ -57,6 +62,8 @@ const removedShuffles = () =>
   events.flatMap((event) => (event.type === 'shuffleRemoved' ? [event.shuffleId] : []));
 const unpersisted = () =>
   events.flatMap((event) => (event.type === 'unpersistDataset' ? [event.nodeId] : []));
+const removedBroadcasts = () =>
+  events.flatMap((event) => (event.type === 'broadcastRemoved' ? [event.broadcastId] : []));
 
 /** Builds, runs and drops a shuffle and a cached dataset; only their ids leave this function. */
 async function runAndForget(): Promise<{ groups: number; cachedCount: number }> {
@@ -72,6 +79,20 @@ async function runAndForget(): Promise<{ groups: number; cachedCount: number }> 
   return { groups: await grouped.count(), cachedCount: await cached.count() };
 }
 
+/**
+ * Broadcasts a table, runs a job that reads it, and drops every reference; returns the job's
+ * answer and a weak reference to the driver's copy of the table.
+ */
+async function broadcastAndForget(): Promise<{ total: number; table: WeakRef<object> }> {
+  const values = Array.from({ length: 10_000 }, (_, i) => i);
+  const table = sc.broadcast(values);
+  const total = await sc
+    .range(0, 10, 1, 2)
+    .map((i: number) => table.value[i] as number)
+    .reduce((a: number, b: number) => a + b);
+  return { total, table: new WeakRef(values) };
+}
+
 describe('the context cleaner', { timeout: 120_000 }, () => {
   it('frees a shuffle and a cache on the workers once no dataset reaches them', async () => {
     const before = removedShuffles().length;
@@ -84,6 +105,30 @@ describe('the context cleaner', { timeout: 120_000 }, () => {
     );
     // The workers act on the driver's word asynchronously: their shuffle files go.
     await poll(() => shuffleFiles().length === 0, 'the shuffle files to leave the disks');
+  });
+
+  it('frees a broadcast once neither the user nor a dataset holds its handle', async () => {
+    const before = removedBroadcasts().length;
+    const { total, table } = await broadcastAndForget();
+    expect(total).toBe(45);
+    await collectUntil(() => removedBroadcasts().length > before, 'the broadcast to be removed');
+    // The driver keeps no copy of the value for workers that join later.
+    await collectUntil(() => table.deref() === undefined, 'the broadcast value to be collected');
+  });
+
+  it('keeps a broadcast a dataset still reads, for its next job', async () => {
+    const lookup = (() => {
+      const squares = sc.broadcast(Array.from({ length: 100 }, (_, i) => i * i));
+      return sc.range(0, 100, 1, 4).map((i: number) => squares.value[i] as number);
+    })();
+    expect(await lookup.sum()).toBe(328_350);
+    const removedBefore = removedBroadcasts().length;
+    for (let i = 0; i < 5; i++) {
+      collectGarbage();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(removedBroadcasts().length).toBe(removedBefore);
+    expect(await lookup.sum()).toBe(328_350);
   });
 
   it('keeps a shuffle a dataset still reaches, and the next job reuses its map outputs', async () => {

@@ -103,6 +103,7 @@ export class FlintContext implements AsyncDisposable {
     this.#cleaner = new ContextCleaner({
       removeShuffle: (shuffleId) => parts.scheduler.removeShuffle(shuffleId),
       unpersist: (nodeId) => parts.scheduler.unpersist(nodeId),
+      removeBroadcast: (broadcastId) => this.#removeBroadcast(broadcastId),
     });
     this.runtime = {
       cleaner: this.#cleaner,
@@ -287,11 +288,17 @@ export class FlintContext implements AsyncDisposable {
     this.#broadcasts.set(id, value);
     for (const worker of this.#pool.workers.values())
       this.#pool.send(worker.id, { type: 'putBroadcast', id, value });
-    return new Broadcast(id, value, (destroyed) => {
-      this.#broadcasts.delete(destroyed);
-      for (const worker of this.#pool.workers.values())
-        this.#pool.send(worker.id, { type: 'removeBroadcast', id: destroyed });
-    });
+    const handle = new Broadcast(id, value, (destroyed) => this.#removeBroadcast(destroyed));
+    this.#cleaner.trackBroadcast(handle, id);
+    return handle;
+  }
+
+  /** Frees a broadcast value here and on every worker (destroy(), or its handle was collected). */
+  #removeBroadcast(id: number): void {
+    if (!this.#broadcasts.delete(id)) return;
+    for (const worker of this.#pool.workers.values())
+      this.#pool.send(worker.id, { type: 'removeBroadcast', id });
+    this.#bus.post({ type: 'broadcastRemoved', time: Date.now(), broadcastId: id });
   }
 
   /** A number tasks add to (`acc.add(n)`) and the driver reads (`acc.value`) after an action. */

@@ -1,10 +1,11 @@
 /**
- * Spark's ContextCleaner: once no dataset can reach a shuffle or a cached dataset any more, the
- * workers' copies are freed, so a long-running driver does not fill its workers' memory and
- * disks with data nothing can read. JavaScript's garbage collector tells when that is: the
- * shuffle dependency, or the cached dataset's lineage node, is registered with a
- * FinalizationRegistry, and every dataset built on top holds it through its lineage. The
- * scheduler holds no lineage of an ended job, so only the user's references count.
+ * Spark's ContextCleaner: once no dataset can reach a shuffle, a cached dataset or a broadcast
+ * any more, the workers' copies are freed, so a long-running driver does not fill its workers'
+ * memory and disks with data nothing can read. JavaScript's garbage collector tells when that is:
+ * the shuffle dependency, the cached dataset's lineage node, or the Broadcast handle is registered
+ * with a FinalizationRegistry, and every dataset built on top holds it through its lineage (a
+ * function that reads a broadcast holds its handle). The scheduler holds no lineage of an ended
+ * job, so only the user's references count.
  *
  * As in Spark, cleaning follows the garbage collector: it happens some time after the last
  * reference is dropped, or never if the process never needs to collect. `unpersist()` frees a
@@ -15,11 +16,13 @@
 export interface CleanupActions {
   removeShuffle(shuffleId: number): void;
   unpersist(nodeId: number): void;
+  removeBroadcast(broadcastId: number): void;
 }
 
 type Cleanup =
   | { readonly kind: 'shuffle'; readonly id: number }
-  | { readonly kind: 'cache'; readonly id: number };
+  | { readonly kind: 'cache'; readonly id: number }
+  | { readonly kind: 'broadcast'; readonly id: number };
 
 export class ContextCleaner {
   readonly #registry = new FinalizationRegistry<Cleanup>((cleanup) => this.#clean(cleanup));
@@ -41,6 +44,11 @@ export class ContextCleaner {
     this.#registry.register(node, { kind: 'cache', id: nodeId });
   }
 
+  /** Frees broadcast `broadcastId` once its handle is garbage collected. */
+  trackBroadcast(handle: object, broadcastId: number): void {
+    this.#registry.register(handle, { kind: 'broadcast', id: broadcastId });
+  }
+
   /** After the context stopped its workers are gone, and with them everything to clean. */
   stop(): void {
     this.#stopped = true;
@@ -48,7 +56,16 @@ export class ContextCleaner {
 
   #clean(cleanup: Cleanup): void {
     if (this.#stopped) return;
-    if (cleanup.kind === 'shuffle') this.actions.removeShuffle(cleanup.id);
-    else this.actions.unpersist(cleanup.id);
+    switch (cleanup.kind) {
+      case 'shuffle':
+        this.actions.removeShuffle(cleanup.id);
+        break;
+      case 'cache':
+        this.actions.unpersist(cleanup.id);
+        break;
+      case 'broadcast':
+        this.actions.removeBroadcast(cleanup.id);
+        break;
+    }
   }
 }

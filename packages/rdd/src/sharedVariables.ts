@@ -8,7 +8,11 @@ import { ErrorCode, FlintError } from '@flint/worker';
 
 const SHARED_VARIABLE = Symbol.for('flint.sharedVariable');
 
-/** A read-only value shipped once to every worker, readable in tasks as `bc.value`. */
+/**
+ * A read-only value shipped once to every worker, readable in tasks as `bc.value`. `destroy()`
+ * frees it at once; otherwise it is freed, on the driver and the workers, some time after the
+ * handle is garbage collected (every dataset whose functions read it keeps it alive).
+ */
 export class Broadcast<T> {
   readonly #value: T;
   #destroyed = false;

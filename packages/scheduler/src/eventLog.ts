@@ -126,6 +126,7 @@ const KNOWN_TYPES: Record<SchedulerEventType, true> = {
   blockUpdated: true,
   unpersistDataset: true,
   shuffleRemoved: true,
+  broadcastRemoved: true,
 };
 
 /**

@@ -150,6 +150,12 @@ export type SchedulerEvent =
       readonly shuffleId: number;
     }
   | {
+      /** A broadcast value was freed on the driver and the workers (destroyed, or collected). */
+      readonly type: 'broadcastRemoved';
+      readonly time: number;
+      readonly broadcastId: number;
+    }
+  | {
       readonly type: 'blockUpdated';
       readonly time: number;
       readonly workerId: string;

@@ -369,6 +369,7 @@ export class DemoState {
       case 'blockUpdated':
       case 'unpersistDataset':
       case 'shuffleRemoved':
+      case 'broadcastRemoved':
         return; // nothing the page shows
       default:
         event satisfies never;

@@ -261,7 +261,8 @@ export class AppStatusStore {
         this.#onUnpersist(event.nodeId);
         break;
       case 'shuffleRemoved':
-        break; // shuffle data is not on the storage page
+      case 'broadcastRemoved':
+        break; // shuffle data and broadcasts are not on the storage page
       default:
         event satisfies never;
     }

@@ -108,6 +108,43 @@ describe('cache larger than the memory limit', () => {
     expect(evictedB).toBeGreaterThanOrEqual(evictedA - 1);
   });
 
+  it('makes room for a broadcast value, which counts against the memory limit, and frees it after', async () => {
+    const events: SchedulerEvent[] = [];
+    sc = await createContext({
+      workers: 1,
+      memoryPerWorker: '24m',
+      ui: false,
+      progress: false,
+      listeners: [(event) => events.push(event)],
+    });
+    const countA = sc.accumulator(0);
+    const a = paddedDataset(sc, countA);
+    expect(await sumAndCount(a, countA)).toEqual(Array(PARTITIONS).fill(1));
+    expect(blockReports(events, a)).toHaveLength(PARTITIONS);
+
+    // About 7 MB as the worker estimates it: A's 10 MB and the table do not fit in 14 MB together.
+    const beforeTable = events.length;
+    const table = sc.broadcast(Array.from({ length: 60_000 }, (_, i) => `${i}-${PADDING}`));
+    const lookups = await sc
+      .range(0, 4, 1, 2)
+      .map((i: number) => (table.value[i * 1000] as string).length)
+      .collect();
+    expect(lookups).toEqual([92, 95, 95, 95]);
+    // Its arrival evicted A's oldest partitions (before the job could run), and A is recomputed
+    // exactly there, while the table holds its memory: only the newest partitions fit again.
+    const droppedForTable = blockReports(events.slice(beforeTable), a);
+    expect(droppedForTable.length).toBeGreaterThan(0);
+    expect(droppedForTable).toEqual(Array.from(droppedForTable, (_, i) => `-${i}`));
+    const recomputed = await sumAndCount(a, countA);
+    expect(isOldestFirst(recomputed)).toBe(true);
+    expect(recomputed.filter((count) => count === 1)).toHaveLength(droppedForTable.length);
+
+    // Destroyed, the table gives its memory back: A is cached whole again and then read as is.
+    table.destroy();
+    await sumAndCount(a, countA);
+    expect(await sumAndCount(a, countA)).toEqual(Array(PARTITIONS).fill(0));
+  });
+
   it('gives exact answers when one dataset is larger than every worker together', async () => {
     sc = await createContext({ workers: 2, memoryPerWorker: '4m', ui: false, progress: false });
     const counter = sc.accumulator(0);

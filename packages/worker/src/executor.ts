@@ -87,7 +87,7 @@ export interface ExecutorOptions {
 export class Executor {
   readonly #blockManager: BlockManager;
   readonly #stages = new Map<string, StageRuntime>();
-  readonly #sharedVariables = new WorkerSharedVariables();
+  readonly #sharedVariables: WorkerSharedVariables;
   readonly #moduleLoader = new ModuleLoader();
   readonly #running = new Map<number, TaskControl>();
   /** Launched tasks waiting for a free core, in launch order. */
@@ -129,6 +129,7 @@ export class Executor {
       });
     }
     this.#blockManager = blockManager;
+    this.#sharedVariables = new WorkerSharedVariables(blockManager.memory);
     blockManager.onCachedBlockChange = (nodeId, partition, bytes) =>
       this.#outbox.send({
         type: 'blockUpdated',

@@ -25,7 +25,8 @@ export interface StorageEvictor {
 /** Who needs the memory an eviction frees. */
 export type EvictionRequest =
   | { readonly kind: 'execution'; readonly protectedBytes: number }
-  | { readonly kind: 'storage'; readonly forNodeId: number };
+  /** Cached partitions of `forNodeId`, when given, are never evicted. */
+  | { readonly kind: 'storage'; readonly forNodeId?: number };
 
 /**
  * Spark's spark.memory.fraction: the part of a worker's memory (`--memory`) that its blocks and
@@ -81,6 +82,17 @@ export class MemoryManager {
     if (bytes > this.free) return false;
     this.#storageUsed += bytes;
     return true;
+  }
+
+  /**
+   * Counts `bytes` of storage that has to stay in memory (a broadcast value, which tasks read in
+   * place): other blocks are evicted to make room, and the bytes count even when they still do
+   * not fit, so that tasks spill and caching gives way rather than the worker outgrowing its
+   * limit. Given back with {@link releaseStorage}.
+   */
+  holdStorage(bytes: number): void {
+    if (bytes > this.free) this.#evictor?.evict(bytes - this.free, { kind: 'storage' });
+    this.#storageUsed += bytes;
   }
 
   /** Gives back what a block held. */

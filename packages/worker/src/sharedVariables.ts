@@ -10,22 +10,35 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ErrorCode, FlintError } from './errors.js';
+import type { MemoryManager } from './memoryManager.js';
+import { estimateSize } from './sizeEstimator.js';
 
 /** Additions a task made, by accumulator id. */
 export type AccumulatorUpdates = Map<number, number>;
 
 export class WorkerSharedVariables {
   readonly #broadcasts = new Map<number, { readonly value: unknown }>();
+  /** The storage memory each broadcast value holds (estimated). */
+  readonly #broadcastBytes = new Map<number, number>();
   readonly #updates = new AsyncLocalStorage<AccumulatorUpdates>();
   /** Tasks running inside the storage now. */
   #tracking = 0;
 
+  /** Broadcast values count as storage in `memory`, as Spark keeps them in its block manager. */
+  constructor(private readonly memory: MemoryManager) {}
+
   putBroadcast(id: number, value: unknown): void {
+    this.removeBroadcast(id);
+    const bytes = estimateSize(value);
+    this.memory.holdStorage(bytes);
+    this.#broadcastBytes.set(id, bytes);
     this.#broadcasts.set(id, Object.freeze({ value }));
   }
 
   removeBroadcast(id: number): void {
     this.#broadcasts.delete(id);
+    this.memory.releaseStorage(this.#broadcastBytes.get(id) ?? 0);
+    this.#broadcastBytes.delete(id);
   }
 
   /** What a captured `{ kind, id }` reference stands for in this worker's tasks. */

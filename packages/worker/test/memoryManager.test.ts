@@ -28,6 +28,22 @@ describe('MemoryManager', () => {
     expect(manager.executionUsed).toBe(0);
   });
 
+  it('holds storage that must stay in memory: evicts what it can, then counts the rest anyway', () => {
+    const manager = new MemoryManager(10 * MiB);
+    expect(manager.acquireStorage(6 * MiB)).toBe(true);
+    const asked = fakeStorage(manager, 2 * MiB);
+    manager.holdStorage(8 * MiB);
+    // 4 MiB were missing; storage could give back 2 of them.
+    expect(asked).toEqual([[4 * MiB, { kind: 'storage' }]]);
+    expect(manager.storageUsed).toBe(12 * MiB);
+    expect(manager.free).toBe(-2 * MiB);
+    // Over the limit, nothing more is granted until the held bytes are given back.
+    expect(manager.acquireExecution(1, MiB)).toBe(0);
+    expect(manager.acquireStorage(1)).toBe(false);
+    manager.releaseStorage(8 * MiB);
+    expect(manager.acquireExecution(1, MiB)).toBe(MiB);
+  });
+
   it('gives each running task at most its fair share', () => {
     const manager = new MemoryManager(10 * MiB);
     manager.registerTask(1);

@@ -111,15 +111,22 @@ export async function readShufflePartition(
     const keyFn = op.keyOrdering.keyFn
       ? (runtime.fn(op.keyOrdering.keyFn) as (key: unknown) => unknown)
       : undefined;
-    const sortKeyOf = keyFn
-      ? (record: unknown) => keyFn((record as [unknown, unknown])[0])
-      : (record: unknown) => (record as [unknown, unknown])[0];
     const sorter = new ExternalSorter(
       runtime.task,
-      sortKeyOf,
+      keyFn ? (record: unknown) => keyFn((record as [unknown, unknown])[0]) : 'key',
       (a, b) => sign * compareValues(a, b),
     );
-    await eachRecord(records, runtime.task, (record) => sorter.insert(record));
+    if (keyFn || op.aggregator) {
+      await eachRecord(records, runtime.task, (record) => sorter.insert(record));
+    } else {
+      // Sorted by the key itself, blocks of number pairs go in from their bytes.
+      const insertPayload = (payload: Uint8Array) => {
+        const pairs = numberPairsView(payload);
+        if (pairs !== undefined) sorter.insertNumberPairs(pairs);
+        else for (const record of recordsIn(payload)) sorter.insert(record);
+      };
+      await eachRecord(fetched.payloadsInMapOrder(mapCount), runtime.task, insertPayload, 1);
+    }
     fetched.release();
     records = sorter;
   }

@@ -13,6 +13,7 @@ import { type Aggregator, compileAggregator } from '../aggregation.js';
 import type { MapOutputData } from '../blockManager.js';
 import { CombinerMap } from '../combinerMap.js';
 import type { NumberColumns } from '../keys.js';
+import { PairColumns } from '../pairColumns.js';
 import { createPartitionFunction } from '../partitioner.js';
 import type { TaskRuntime } from '../pipeline.js';
 import { encodeBlock, encodePairBlock, type FileSegment, recordsOf } from '../recordFrames.js';
@@ -53,10 +54,22 @@ interface SpillFile {
   readonly segments: readonly FileSegment[];
 }
 
+/**
+ * One reduce partition's records, in arrival order: as number columns while every record is a
+ * `[number, number]` pair (sortBy over numbers, a repartition of counts), as records from the
+ * first that is not.
+ */
+interface Bucket {
+  columns: PairColumns | undefined;
+  readonly records: unknown[];
+}
+
 /** Buckets of plain records; a spill writes them as they are, in arrival order. */
 class RecordBuckets extends Spillable implements RecordSink<MapOutput> {
-  #buckets: unknown[][];
+  #buckets: Bucket[];
+  /** The records held as records (the columns are counted apart, exactly). */
   readonly #size = new SizeTracker();
+  #columnBytes = 0;
   readonly #spills: SpillFile[] = [];
   #recordsWritten = 0;
 
@@ -71,23 +84,24 @@ class RecordBuckets extends Spillable implements RecordSink<MapOutput> {
 
   add(record: unknown): boolean {
     assertPair(record, OPERATION);
-    (this.#buckets[this.partitionOf(record[0])] as unknown[]).push(record);
-    this.#size.add(record);
-    this.#recordsWritten++;
-    this.maybeSpill();
-    return true;
+    return this.#put(record[0], record[1], record);
+  }
+
+  addPair(key: unknown, value: unknown): boolean {
+    return this.#put(key, value, undefined);
   }
 
   finish(): MapOutput {
     const recordsWritten = this.#recordsWritten;
     if (this.#spills.length === 0) {
-      const blocks = this.#buckets.map((bucket) =>
-        bucket.length === 0 ? EMPTY : encodeBlock(bucket),
-      );
+      const blocks = this.#buckets.map(({ columns, records }) => {
+        if (columns !== undefined) return columns.length === 0 ? EMPTY : columns.toBlock();
+        return records.length === 0 ? EMPTY : encodeBlock(records);
+      });
       return { output: { kind: 'memory', blocks }, recordsWritten };
     }
     // The rest joins the spilled pieces on disk, so the whole output is served from there.
-    if (this.#size.count > 0) this.#writeBuckets(false);
+    if (this.#size.count > 0 || this.#columnBytes > 0) this.#writeBuckets(false);
     const files = this.#spills.map((spill) => spill.path);
     for (const file of files) this.task.keepFile(file);
     const segments = Array.from({ length: this.n }, (_, reduceId) =>
@@ -100,17 +114,48 @@ class RecordBuckets extends Spillable implements RecordSink<MapOutput> {
   }
 
   protected get estimatedBytes(): number {
-    return this.#size.bytes;
+    return this.#size.bytes + this.#columnBytes;
   }
 
   protected spill(): void {
     this.#writeBuckets(true);
   }
 
+  /** Adds the pair `[key, value]`; `record` is that pair when the caller already has one. */
+  #put(key: unknown, value: unknown, record: unknown[] | undefined): boolean {
+    const bucket = this.#buckets[this.partitionOf(key)] as Bucket;
+    if (bucket.columns !== undefined && typeof key === 'number' && typeof value === 'number') {
+      bucket.columns.push(key, value);
+      this.#columnBytes += 16;
+    } else {
+      const pair = record ?? [key, value];
+      this.#recordsOf(bucket).push(pair);
+      this.#size.add(pair);
+    }
+    this.#recordsWritten++;
+    this.maybeSpill();
+    return true;
+  }
+
+  /** The bucket's records, its columns first turned into records (kept in arrival order). */
+  #recordsOf(bucket: Bucket): unknown[] {
+    const { columns } = bucket;
+    if (columns !== undefined) {
+      bucket.columns = undefined;
+      this.#columnBytes -= 16 * columns.length;
+      for (const pair of columns.pairs()) {
+        bucket.records.push(pair);
+        this.#size.add(pair);
+      }
+    }
+    return bucket.records;
+  }
+
   #writeBuckets(isSpill: boolean): void {
     const writer = this.task.createSpillFile('shuffle');
-    const segments = this.#buckets.map((bucket) => {
-      for (const record of bucket) writer.append(record);
+    const segments = this.#buckets.map(({ columns, records }) => {
+      if (columns !== undefined && columns.length > 0) writer.appendFrames(columns.toBlock());
+      for (const record of records) writer.append(record);
       return writer.endSegment();
     });
     writer.close();
@@ -118,6 +163,7 @@ class RecordBuckets extends Spillable implements RecordSink<MapOutput> {
     this.#spills.push({ path: writer.path, segments });
     this.#buckets = emptyBuckets(this.n);
     this.#size.reset();
+    this.#columnBytes = 0;
   }
 }
 
@@ -256,8 +302,8 @@ class CombiningBuckets extends Spillable implements RecordSink<MapOutput> {
   }
 }
 
-function emptyBuckets(n: number): unknown[][] {
-  return Array.from({ length: n }, () => []);
+function emptyBuckets(n: number): Bucket[] {
+  return Array.from({ length: n }, () => ({ columns: new PairColumns(), records: [] }));
 }
 
 const EMPTY = new Uint8Array(0);

@@ -2,34 +2,66 @@
  * The sorting half of Spark's ExternalSorter: buffers records while the task's execution memory
  * allows, spills each full buffer to disk as a sorted run, and reads back one merged, sorted
  * stream. Sorting is stable (ties keep the order records arrived in, across runs too), so the
- * result equals an in-memory stable sort of all the records.
+ * result equals an in-memory stable sort of all the records. Sorting number pairs by key (sortBy
+ * over numbers) keeps them as columns and sorts an index array over a Float64Array of keys.
  */
+import { PAIRS_OFFSET } from '../codec.js';
+import { PairColumns } from '../pairColumns.js';
 import type { FileSegment } from '../recordFrames.js';
-import { recordsOf } from '../recordFrames.js';
+import { encodePairBlock, recordsOf } from '../recordFrames.js';
 import { SizeTracker } from '../sizeEstimator.js';
 import type { TaskMemoryManager } from '../taskMemoryManager.js';
 import { mergeSorted } from './mergeRuns.js';
 import { Spillable } from './spillable.js';
 
+/** What a sorter sorts records by: their key (`record[0]`), or a function of the record. */
+export type SortKey = 'key' | ((record: unknown) => unknown);
+
+const recordKey = (record: unknown): unknown => (record as [unknown, unknown])[0];
+
 export class ExternalSorter extends Spillable implements Iterable<unknown> {
   #buffer: unknown[] = [];
+  /**
+   * When sorting by key: the records while every one is a `[number, number]` pair, as columns
+   * (no array per record, and a typed sort), until the first other record joins the buffer.
+   */
+  #columns: PairColumns | undefined;
   readonly #size = new SizeTracker();
   readonly #runs: FileSegment[] = [];
-  #sorted: unknown[] | undefined;
+  #sorted: Iterable<unknown> | undefined;
+  readonly #sortKeyOf: (record: unknown) => unknown;
 
   constructor(
     task: TaskMemoryManager,
-    /** What a record is sorted by (its key, or a function of it). */
-    private readonly sortKeyOf: (record: unknown) => unknown,
+    sortKey: SortKey,
     private readonly compare: (a: unknown, b: unknown) => number,
   ) {
     super(task);
+    this.#sortKeyOf = sortKey === 'key' ? recordKey : sortKey;
+    if (sortKey === 'key') this.#columns = new PairColumns();
   }
 
   insert(record: unknown): void {
-    this.#buffer.push(record);
-    this.#size.add(record);
+    const columns = this.#columns;
+    if (columns !== undefined && isNumberPair(record)) columns.push(record[0], record[1]);
+    else {
+      this.#recordsBuffer().push(record);
+      this.#size.add(record);
+    }
     this.maybeSpill();
+  }
+
+  /** Inserts every pair of a block of number pairs (a codec numberPairsView), in order. */
+  insertNumberPairs(pairs: DataView): void {
+    for (let offset = PAIRS_OFFSET; offset < pairs.byteLength; offset += 16) {
+      const key = pairs.getFloat64(offset, true);
+      const value = pairs.getFloat64(offset + 8, true);
+      const columns = this.#columns;
+      if (columns !== undefined) {
+        columns.push(key, value);
+        this.maybeSpill();
+      } else this.insert([key, value]);
+    }
   }
 
   /** Whether part of the data went to disk. */
@@ -46,32 +78,88 @@ export class ExternalSorter extends Spillable implements Iterable<unknown> {
     }
     const runs: Iterable<unknown>[] = this.#runs.map((segment) => recordsOf(segment));
     runs.push(this.#sorted);
-    yield* mergeSorted(runs, this.sortKeyOf, this.compare);
+    yield* mergeSorted(runs, this.#sortKeyOf, this.compare);
   }
 
   protected get estimatedBytes(): number {
-    return this.#size.bytes;
+    return this.#size.bytes + (this.#columns?.bytes ?? 0);
   }
 
   protected spill(): void {
-    const sorted = this.#sortBuffer();
     const writer = this.task.createSpillFile('sort');
-    for (const record of sorted) writer.append(record);
+    const columns = this.#columns;
+    if (columns !== undefined) {
+      const { keys, values } = columns;
+      const order = this.#order(keys);
+      writer.appendFrames(encodePairBlock(gather(keys, order), gather(values, order)));
+      this.#columns = new PairColumns();
+    }
+    for (const record of this.#sortRecords()) writer.append(record);
     const run = writer.endSegment();
     writer.close();
     this.task.addSpilledBytes(run.length);
     this.#runs.push(run);
   }
 
-  /** Sorts and empties the buffer; sort keys are computed once per record. */
-  #sortBuffer(): unknown[] {
+  /** The buffer, the columns' pairs first moved into it (in arrival order) for good. */
+  #recordsBuffer(): unknown[] {
+    const columns = this.#columns;
+    if (columns !== undefined && columns.length > 0) {
+      for (const pair of columns.pairs()) {
+        this.#buffer.push(pair);
+        this.#size.add(pair);
+      }
+    }
+    this.#columns = undefined;
+    return this.#buffer;
+  }
+
+  /** Sorts and empties what is in memory: the columns' pairs (made as read) or the records. */
+  #sortBuffer(): Iterable<unknown> {
+    const columns = this.#columns;
+    if (columns === undefined || columns.length === 0) return this.#sortRecords();
+    const { keys, values } = columns;
+    const order = this.#order(keys);
+    this.#columns = new PairColumns();
+    return {
+      *[Symbol.iterator]() {
+        for (const index of order) yield [keys[index], values[index]];
+      },
+    };
+  }
+
+  /** Sorts and empties the record buffer; sort keys are computed once per record. */
+  #sortRecords(): unknown[] {
     const records = this.#buffer;
     this.#buffer = [];
     this.#size.reset();
-    const keys = records.map(this.sortKeyOf);
+    const keys = records.map(this.#sortKeyOf);
     const order = Uint32Array.from(records, (_, index) => index);
     const { compare } = this;
     order.sort((a, b) => compare(keys[a], keys[b]) || a - b);
     return Array.from(order, (index) => records[index]);
   }
+
+  /** The stable sorted order of number keys: indices into `keys`. */
+  #order(keys: Float64Array): Uint32Array {
+    const order = new Uint32Array(keys.length);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    const { compare } = this;
+    return order.sort((a, b) => compare(keys[a], keys[b]) || a - b);
+  }
+}
+
+function isNumberPair(record: unknown): record is [number, number] {
+  return (
+    Array.isArray(record) &&
+    record.length === 2 &&
+    typeof record[0] === 'number' &&
+    typeof record[1] === 'number'
+  );
+}
+
+function gather(column: Float64Array, order: Uint32Array): Float64Array {
+  const gathered = new Float64Array(order.length);
+  for (let i = 0; i < order.length; i++) gathered[i] = column[order[i] as number] as number;
+  return gathered;
 }

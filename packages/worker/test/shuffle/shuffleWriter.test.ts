@@ -87,6 +87,32 @@ describe('shuffle writer', () => {
     expect(spillFiles(blockManager)).toHaveLength(1);
   });
 
+  it('keeps number pairs as columns, in arrival order with any other record, spilled or not', () => {
+    for (const memory of [64 * 1024 * 1024, 1024 * 1024]) {
+      const blockManager = env.blockManager(memory);
+      const task = env.task(blockManager);
+      const sink = createShuffleSink(
+        { kind: 'shuffleWrite', shuffleId: 0, partitioner: { kind: 'hash', numPartitions: 3 } },
+        runtime(task),
+      );
+      const records: [unknown, unknown][] = [];
+      for (let i = 0; i < 150_000; i++) {
+        // Reduce partition 1 gets a record of another kind half-way; 0 and 2 only number pairs.
+        const record: [unknown, unknown] = i === 75_001 ? [1, 'one'] : [i % 3, i / 2];
+        records.push(record);
+        if (i % 2 === 0) sink.add(record);
+        else sink.addPair?.(record[0], record[1]);
+      }
+      const { output, recordsWritten } = sink.finish();
+      expect(output.kind).toBe(memory === 1024 * 1024 ? 'disk' : 'memory');
+      expect(recordsWritten).toBe(150_000);
+      const blocks = blocksOf(output);
+      for (let reduceId = 0; reduceId < 3; reduceId++)
+        expect(blocks[reduceId]).toEqual(records.filter(([key]) => key === reduceId));
+      task.close();
+    }
+  });
+
   it('keeps a small output in memory', () => {
     const blockManager = env.blockManager(64 * 1024 * 1024);
     const task = env.task(blockManager);

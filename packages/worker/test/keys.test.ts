@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalKey, hashKey, KeyMap } from '../src/keys.js';
-import { compareValues } from '../src/ordering.js';
+import { compareValues, numberOrder } from '../src/ordering.js';
 import { createPartitionFunction } from '../src/partitioner.js';
 
 describe('keys compared by value', () => {
@@ -172,5 +172,30 @@ describe('the total order', () => {
       [1, 2],
     ]);
     expect(compareValues(2n, 3)).toBeLessThan(0);
+  });
+
+  it('orders numbers by radix as a stable sort by compareValues would, both ways (property)', () => {
+    const key = fc.oneof(
+      fc.double(),
+      fc.integer({ min: -3, max: 3 }),
+      fc.constantFrom(-0, 0, Number.NaN, Number.MIN_VALUE, -Number.MAX_VALUE),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(key, { minLength: 1, maxLength: 300 }),
+        // Mostly past the radix sort's threshold (2048 keys), sometimes below it.
+        fc.oneof(fc.integer({ min: 2048, max: 6000 }), fc.integer({ min: 1, max: 2047 })),
+        fc.boolean(),
+        (sample, length, ascending) => {
+          const keys = Float64Array.from({ length }, (_, i) => sample[i % sample.length] as number);
+          const sign = ascending ? 1 : -1;
+          const expected = Array.from(keys, (_, i) => i).sort(
+            (a, b) => sign * compareValues(keys[a], keys[b]) || a - b,
+          );
+          expect([...numberOrder(keys, ascending)]).toEqual(expected);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

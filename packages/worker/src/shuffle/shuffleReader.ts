@@ -14,7 +14,6 @@ import { compileAggregator } from '../aggregation.js';
 import { numberPairsView, recordsIn } from '../codec.js';
 import { ErrorCode, FlintError } from '../errors.js';
 import { parentPartitions } from '../narrowDependencies.js';
-import { compareValues } from '../ordering.js';
 import type { TaskRuntime } from '../pipeline.js';
 import {
   type FrameData,
@@ -107,14 +106,13 @@ export async function readShufflePartition(
     fetched.release();
   }
   if (op.keyOrdering) {
-    const sign = op.keyOrdering.ascending ? 1 : -1;
     const keyFn = op.keyOrdering.keyFn
       ? (runtime.fn(op.keyOrdering.keyFn) as (key: unknown) => unknown)
       : undefined;
     const sorter = new ExternalSorter(
       runtime.task,
       keyFn ? (record: unknown) => keyFn((record as [unknown, unknown])[0]) : 'key',
-      (a, b) => sign * compareValues(a, b),
+      op.keyOrdering.ascending,
     );
     if (keyFn || op.aggregator) {
       await eachRecord(records, runtime.task, (record) => sorter.insert(record));

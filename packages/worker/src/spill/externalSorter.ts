@@ -2,10 +2,12 @@
  * The sorting half of Spark's ExternalSorter: buffers records while the task's execution memory
  * allows, spills each full buffer to disk as a sorted run, and reads back one merged, sorted
  * stream. Sorting is stable (ties keep the order records arrived in, across runs too), so the
- * result equals an in-memory stable sort of all the records. Sorting number pairs by key (sortBy
- * over numbers) keeps them as columns and sorts an index array over a Float64Array of keys.
+ * result equals an in-memory stable sort of all the records, in Flint's total order (compareValues)
+ * or its reverse. Sorting number pairs by key (sortBy over numbers) keeps them as columns and
+ * orders them with a radix sort over a Float64Array of keys (numberOrder).
  */
 import { PAIRS_OFFSET } from '../codec.js';
+import { compareValues, numberOrder } from '../ordering.js';
 import { PairColumns } from '../pairColumns.js';
 import type { FileSegment } from '../recordFrames.js';
 import { encodePairBlock, recordsOf } from '../recordFrames.js';
@@ -30,14 +32,17 @@ export class ExternalSorter extends Spillable implements Iterable<unknown> {
   readonly #runs: FileSegment[] = [];
   #sorted: Iterable<unknown> | undefined;
   readonly #sortKeyOf: (record: unknown) => unknown;
+  /** Flint's total order (compareValues), or its reverse. */
+  readonly #compare: (a: unknown, b: unknown) => number;
 
   constructor(
     task: TaskMemoryManager,
     sortKey: SortKey,
-    private readonly compare: (a: unknown, b: unknown) => number,
+    private readonly ascending: boolean,
   ) {
     super(task);
     this.#sortKeyOf = sortKey === 'key' ? recordKey : sortKey;
+    this.#compare = ascending ? compareValues : (a, b) => -compareValues(a, b);
     if (sortKey === 'key') this.#columns = new PairColumns();
   }
 
@@ -78,7 +83,7 @@ export class ExternalSorter extends Spillable implements Iterable<unknown> {
     }
     const runs: Iterable<unknown>[] = this.#runs.map((segment) => recordsOf(segment));
     runs.push(this.#sorted);
-    yield* mergeSorted(runs, this.#sortKeyOf, this.compare);
+    yield* mergeSorted(runs, this.#sortKeyOf, this.#compare);
   }
 
   protected get estimatedBytes(): number {
@@ -135,17 +140,14 @@ export class ExternalSorter extends Spillable implements Iterable<unknown> {
     this.#size.reset();
     const keys = records.map(this.#sortKeyOf);
     const order = Uint32Array.from(records, (_, index) => index);
-    const { compare } = this;
+    const compare = this.#compare;
     order.sort((a, b) => compare(keys[a], keys[b]) || a - b);
     return Array.from(order, (index) => records[index]);
   }
 
   /** The stable sorted order of number keys: indices into `keys`. */
   #order(keys: Float64Array): Uint32Array {
-    const order = new Uint32Array(keys.length);
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    const { compare } = this;
-    return order.sort((a, b) => compare(keys[a], keys[b]) || a - b);
+    return numberOrder(keys, this.ascending);
   }
 }
 

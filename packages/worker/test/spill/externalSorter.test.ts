@@ -13,7 +13,7 @@ describe('ExternalSorter', { timeout: 60_000 }, () => {
   it('spills sorted runs and merges them into one stable sort', () => {
     const blockManager = env.blockManager(1024 * 1024);
     const task = env.task(blockManager);
-    const sorter = new ExternalSorter(task, byKey, compareValues);
+    const sorter = new ExternalSorter(task, byKey, true);
     const records: [unknown, number][] = [];
     for (let i = 0; i < 40_000; i++) {
       // Few distinct keys of mixed types, so ties are many and stability shows.
@@ -35,7 +35,7 @@ describe('ExternalSorter', { timeout: 60_000 }, () => {
     const sorter = new ExternalSorter(
       task,
       (record) => (record as [string, number])[0].length,
-      (a, b) => -compareValues(a, b),
+      false,
     );
     for (const record of [
       ['aa', 1],
@@ -68,7 +68,7 @@ describe('ExternalSorter', { timeout: 60_000 }, () => {
         (pairs) => {
           const blockManager = env.blockManager(1024 * 1024);
           const task = env.task(blockManager);
-          const sorter = new ExternalSorter(task, byKey, compareValues);
+          const sorter = new ExternalSorter(task, byKey, true);
           const records: unknown[] = [];
           // Long values make the buffer spill every few hundred records.
           for (let copy = 0; copy < 20; copy++)
@@ -99,7 +99,7 @@ describe('ExternalSorter', { timeout: 60_000 }, () => {
           const blockManager = env.blockManager(1024 * 1024);
           const task = env.task(blockManager);
           const compare = (a: unknown, b: unknown) => (ascending ? 1 : -1) * compareValues(a, b);
-          const sorter = new ExternalSorter(task, 'key', compare);
+          const sorter = new ExternalSorter(task, 'key', ascending);
           const records: unknown[] = [];
           // 20 copies: about 64,000 pairs at most, enough to spill now and then at 1 MB.
           for (let copy = 0; copy < 20; copy++) {
@@ -133,7 +133,7 @@ describe('ExternalSorter', { timeout: 60_000 }, () => {
   it('spills columns of number pairs as sorted runs and merges them', () => {
     const blockManager = env.blockManager(1024 * 1024);
     const task = env.task(blockManager);
-    const sorter = new ExternalSorter(task, 'key', compareValues);
+    const sorter = new ExternalSorter(task, 'key', true);
     const records: [number, number][] = [];
     for (let block = 0; block < 10; block++) {
       const batch = Array.from({ length: 20_000 }, (_, i): [number, number] => [

@@ -46,23 +46,24 @@ export class CombinerMap {
     const map = this.#map;
     // Measured before the merge, which may grow the combiner in place (groupByKey's arrays).
     const before = estimateSize(map.valueAt(slot));
-    const merged = merge(map.valueAt(slot), value);
-    map.setAt(slot, merged);
-    this.#size.addMerge(estimateSize(merged) - before);
+    this.#replace(slot, merge(map.valueAt(slot), value), before);
+  }
+
+  /** Stores `combiner` in `slot`, counting how much it grew from `before` bytes. */
+  #replace(slot: number, combiner: unknown, before: number): void {
+    this.#map.setAt(slot, combiner);
+    this.#size.addMerge(estimateSize(combiner) - before);
   }
 
   /** The map's storage, see {@link KeyMap.slots}. */
-  slots(): MapSlots | undefined {
+  slots(): MapSlots {
     return this.#map.slots();
   }
 
   /** Stores a combiner merged outside {@link add} under `key`, which has one. */
   replaceCombiner(key: unknown, combiner: unknown): void {
-    const map = this.#map;
-    const slot = map.slotOf(key);
-    const before = estimateSize(map.valueAt(slot));
-    map.setAt(slot, combiner);
-    this.#size.addMerge(estimateSize(combiner) - before);
+    const slot = this.#map.slotOf(key);
+    this.#replace(slot, combiner, estimateSize(this.#map.valueAt(slot)));
   }
 
   /** The entries in the order their keys first came, as `[key, combiner]` pairs. */

@@ -14,7 +14,7 @@
 
 import type { FunctionSpec } from './closure/functionSpec.js';
 import { ErrorCode, FlintError } from './errors.js';
-import type { MapSlots } from './keys.js';
+import { NO_SLOTS } from './keys.js';
 import { computePartition, type TaskRuntime } from './pipeline.js';
 import type { RecordSink } from './recordSink.js';
 import type { PipelineNode } from './taskSpec.js';
@@ -71,8 +71,6 @@ interface Helpers {
   iterable(value: unknown, operator: string): Iterable<unknown>;
   pair(record: unknown): [unknown, unknown];
   now(): number;
-  /** No storage to merge into: every pair goes to the sink. */
-  readonly noSlots: MapSlots;
 }
 
 /**
@@ -217,8 +215,8 @@ function handOver(value: string, kind: SinkKind): string {
   }
 }
 
-/** Reads the sink's map storage (again); without one, nothing is merged in place. */
-const READ_SLOTS = `slots = combine.slots() ?? helpers.noSlots;
+/** Reads the sink's map storage (again); with NO_SLOTS, nothing is merged in place. */
+const READ_SLOTS = `slots = combine.slots();
   present = slots.present; numbers = slots.numbers; keySlots = slots.primitiveSlots; values = slots.values;`;
 
 /** The locals of a 'combine' loop: the sink's merge function and its map's storage. */
@@ -271,7 +269,7 @@ const EMPTY_SINK: RecordSink<unknown> = {
   addPair: () => true,
   inPlaceCombine: {
     mergeValue: () => 0,
-    slots: () => undefined,
+    slots: () => NO_SLOTS,
     replaceCombiner: () => undefined,
   },
   finish: () => undefined,
@@ -288,12 +286,6 @@ const helpers: Helpers = {
     );
   },
   now: () => performance.now(),
-  noSlots: {
-    present: new Uint8Array(0),
-    numbers: new Float64Array(0),
-    primitiveSlots: undefined,
-    values: [],
-  },
   pair(record) {
     if (!Array.isArray(record) || record.length !== 2) {
       throw new TypeError(

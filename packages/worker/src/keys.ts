@@ -52,8 +52,13 @@ export interface MapSlots {
   readonly values: unknown[];
 }
 
-const NO_PRESENT = new Uint8Array(0);
-const NO_NUMBERS = new Float64Array(0);
+/** No storage to merge into: every key is missing from both layouts. */
+export const NO_SLOTS: MapSlots = {
+  present: new Uint8Array(0),
+  numbers: new Float64Array(0),
+  primitiveSlots: undefined,
+  values: [],
+};
 
 /** Number keys and their number values, entry i being `[keys[i], values[i]]`. */
 export interface NumberColumns {
@@ -169,27 +174,24 @@ export class KeyMap<V> {
 
   /**
    * The map's storage, for a caller that replaces values of known keys in place (a fused loop):
-   * undefined only while the keys are dense and some value is not a number. Valid until the next
+   * {@link NO_SLOTS} while the keys are dense and some value is not a number. Valid until the next
    * {@link insert} or {@link setAt}; writing a number into a dense slot, or any value into a
    * sparse one, is a {@link setAt} that keeps it valid.
    */
-  slots(): MapSlots | undefined {
-    if (this.#slots === undefined && (!this.#dense || this.#numbers !== undefined)) {
-      this.#slots = this.#dense
-        ? {
-            present: this.#present,
-            numbers: this.#numbers as Float64Array,
-            primitiveSlots: undefined,
-            values: [],
-          }
-        : {
-            present: NO_PRESENT,
-            numbers: NO_NUMBERS,
-            primitiveSlots: this.#primitiveSlots,
-            values: this.#values as unknown[],
-          };
-    }
+  slots(): MapSlots {
+    this.#slots ??= this.#storage();
     return this.#slots;
+  }
+
+  #storage(): MapSlots {
+    if (!this.#dense)
+      return {
+        ...NO_SLOTS,
+        primitiveSlots: this.#primitiveSlots,
+        values: this.#values as unknown[],
+      };
+    const numbers = this.#numbers;
+    return numbers === undefined ? NO_SLOTS : { ...NO_SLOTS, present: this.#present, numbers };
   }
 
   /** Entries in insertion order, as `[key, value]` pairs. */

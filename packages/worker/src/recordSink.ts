@@ -28,12 +28,12 @@ export interface InPlaceCombine {
   /** The aggregator's mergeValue, compiled for this stage. */
   readonly mergeValue: (combiner: unknown, value: unknown) => unknown;
   /**
-   * The map's storage (see KeyMap.slots), or undefined when the loop cannot merge into it. Valid
+   * The map's storage (see KeyMap.slots; NO_SLOTS when the loop cannot merge into it). Valid
    * until the next call of `addPair`, `add` or `replaceCombiner`.
    */
-  slots(): MapSlots | undefined;
+  slots(): MapSlots;
   /** Stores a merge's result that is not a number as the combiner of `key` (which has one). */
-  replaceCombiner(key: number, combiner: unknown): void;
+  replaceCombiner(key: unknown, combiner: unknown): void;
 }
 
 /** Asserts the pair shape that keyed operations need, with an error that names the operation. */

@@ -114,16 +114,11 @@ export async function readShufflePartition(
       keyFn ? (record: unknown) => keyFn((record as [unknown, unknown])[0]) : 'key',
       op.keyOrdering.ascending,
     );
-    if (keyFn || op.aggregator) {
-      await eachRecord(records, runtime.task, (record) => sorter.insert(record));
-    } else {
-      // Sorted by the key itself, blocks of number pairs go in from their bytes.
-      const insertPayload = (payload: Uint8Array) => {
-        const pairs = numberPairsView(payload);
-        if (pairs !== undefined) sorter.insertNumberPairs(pairs);
-        else for (const record of recordsIn(payload)) sorter.insert(record);
-      };
-      await eachRecord(fetched.payloadsInMapOrder(mapCount), runtime.task, insertPayload, 1);
+    const insert = (record: unknown) => sorter.insert(record);
+    if (op.aggregator) await eachRecord(records, runtime.task, insert);
+    else {
+      const payloads = fetched.payloadsInMapOrder(mapCount);
+      await eachFrame(payloads, runtime.task, (pairs) => sorter.insertNumberPairs(pairs), insert);
     }
     fetched.release();
     records = sorter;
@@ -146,21 +141,36 @@ async function aggregate(
   );
   const map = new ExternalAppendOnlyMap(aggregator, runtime.task);
   const combined = op.mapSideCombined === true;
-  const eachPayload = (payload: Uint8Array) => {
-    const pairs = numberPairsView(payload);
-    if (pairs !== undefined) {
-      map.insertNumberPairs(pairs, combined);
-      return;
-    }
-    for (const record of recordsIn(payload)) {
+  await eachFrame(
+    payloads,
+    runtime.task,
+    (pairs) => map.insertNumberPairs(pairs, combined),
+    (record) => {
       assertPair(record, 'A shuffle');
       if (combined) map.insertCombiner(record[0], record[1]);
       else map.insert(record[0], record[1]);
-    }
+    },
+  );
+  return map;
+}
+
+/**
+ * Feeds fetched frames on: a block of number pairs whole to `eachPairs`, read from its bytes with
+ * no pair or generator step per record; any other block record by record to `each`.
+ */
+function eachFrame(
+  payloads: Iterable<Uint8Array>,
+  task: TaskMemoryManager,
+  eachPairs: (pairs: DataView) => void,
+  each: (record: unknown) => void,
+): Promise<void> {
+  const onPayload = (payload: Uint8Array) => {
+    const pairs = numberPairsView(payload);
+    if (pairs !== undefined) eachPairs(pairs);
+    else for (const record of recordsIn(payload)) each(record);
   };
   // A payload is one frame: at most a few thousand records, so the time is checked after each.
-  await eachRecord(payloads, runtime.task, eachPayload, 1);
-  return map;
+  return eachRecord(payloads, task, onPayload, 1);
 }
 
 const YIELD_EVERY_MS = 20;

@@ -264,26 +264,13 @@ class CombiningBuckets extends Spillable implements RecordSink<MapOutput> {
    * copied once, from the columns to its partition's columns, and never boxed.
    */
   #numberBlocks({ keys, values }: NumberColumns): Uint8Array[] {
-    const partitions = new Uint32Array(keys.length);
-    const sizes = new Uint32Array(this.n);
-    for (let i = 0; i < keys.length; i++) {
-      const partition = this.partitionOf(keys[i]);
-      partitions[i] = partition;
-      sizes[partition] = (sizes[partition] as number) + 1;
-    }
-    const buckets = Array.from(sizes, (size) => ({
-      keys: new Float64Array(size),
-      values: new Float64Array(size),
-      size: 0,
-    }));
-    for (let i = 0; i < keys.length; i++) {
-      const bucket = buckets[partitions[i] as number] as (typeof buckets)[number];
-      bucket.keys[bucket.size] = keys[i] as number;
-      bucket.values[bucket.size++] = values[i] as number;
-    }
-    return buckets.map((bucket) =>
-      bucket.size === 0 ? EMPTY : encodePairBlock(bucket.keys, bucket.values),
-    );
+    const buckets = Array.from({ length: this.n }, () => new PairColumns());
+    for (let i = 0; i < keys.length; i++)
+      (buckets[this.partitionOf(keys[i])] as PairColumns).push(
+        keys[i] as number,
+        values[i] as number,
+      );
+    return buckets.map((bucket) => (bucket.length === 0 ? EMPTY : bucket.toBlock()));
   }
 
   /** Empties the map into one key and value array per reduce partition, keys in first-seen order. */

@@ -62,17 +62,24 @@ function blockReports(events: readonly SchedulerEvent[], dataset: { id: number }
 const isOldestFirst = (counts: readonly number[]) =>
   counts.every((count, i) => count === (i < counts.indexOf(0) || !counts.includes(0) ? 1 : 0));
 
+/**
+ * A context of one worker with 24 MB (14 MB for blocks), whose events go to `events`. One worker,
+ * so that tasks run in partition order and the LRU order is known.
+ */
+function oneWorker(events: SchedulerEvent[]): Promise<FlintContext> {
+  return createContext({
+    workers: 1,
+    memoryPerWorker: '24m',
+    ui: false,
+    progress: false,
+    listeners: [(event) => events.push(event)],
+  });
+}
+
 describe('cache larger than the memory limit', () => {
   it('evicts the least recently used partitions and recomputes only those', async () => {
-    // One worker, so that tasks run in partition order and the LRU order is known.
     const events: SchedulerEvent[] = [];
-    sc = await createContext({
-      workers: 1,
-      memoryPerWorker: '24m',
-      ui: false,
-      progress: false,
-      listeners: [(event) => events.push(event)],
-    });
+    sc = await oneWorker(events);
     const countA = sc.accumulator(0);
     const countB = sc.accumulator(0);
     const a = paddedDataset(sc, countA);
@@ -110,13 +117,7 @@ describe('cache larger than the memory limit', () => {
 
   it('makes room for a broadcast value, which counts against the memory limit, and frees it after', async () => {
     const events: SchedulerEvent[] = [];
-    sc = await createContext({
-      workers: 1,
-      memoryPerWorker: '24m',
-      ui: false,
-      progress: false,
-      listeners: [(event) => events.push(event)],
-    });
+    sc = await oneWorker(events);
     const countA = sc.accumulator(0);
     const a = paddedDataset(sc, countA);
     expect(await sumAndCount(a, countA)).toEqual(Array(PARTITIONS).fill(1));

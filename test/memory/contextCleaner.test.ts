@@ -36,6 +36,12 @@ function shuffleFiles(): string[] {
   );
 }
 
+/** Collects garbage, then lets the finalizers it queued run (they run in a later task). */
+async function collectOnce(): Promise<void> {
+  collectGarbage();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
 /**
  * Collects garbage until `done()` holds. Finalizers run after a collection, in a later task; and
  * `done()` is never followed by a collection in the same task, since a WeakRef read keeps its
@@ -43,8 +49,7 @@ function shuffleFiles(): string[] {
  */
 async function collectUntil(done: () => boolean, what: string): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    collectGarbage();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await collectOnce();
     if (done()) return;
   }
   throw new Error(`still waiting for ${what} after 100 collections`);
@@ -123,10 +128,7 @@ describe('the context cleaner', { timeout: 120_000 }, () => {
     })();
     expect(await lookup.sum()).toBe(328_350);
     const removedBefore = removedBroadcasts().length;
-    for (let i = 0; i < 5; i++) {
-      collectGarbage();
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    for (let i = 0; i < 5; i++) await collectOnce();
     expect(removedBroadcasts().length).toBe(removedBefore);
     expect(await lookup.sum()).toBe(328_350);
   });
@@ -138,10 +140,7 @@ describe('the context cleaner', { timeout: 120_000 }, () => {
       .reduceByKey((a: number, b: number) => a + b);
     expect(await sums.count()).toBe(10);
     const removedBefore = removedShuffles().length;
-    for (let i = 0; i < 5; i++) {
-      collectGarbage();
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    for (let i = 0; i < 5; i++) await collectOnce();
     expect(removedShuffles().length).toBe(removedBefore);
 
     const mark = events.length;

@@ -206,7 +206,10 @@ function handOver(value: string, kind: SinkKind): string {
             const merged = merge(numbers[key], ${value}[1]);
             if (typeof merged === 'number') numbers[key] = merged;
             else { combine.replaceCombiner(key, merged); ${READ_SLOTS} }
-          } else if (keySlots !== undefined && (slot = keySlots.get(key)) !== undefined && typeof values[slot] === 'number') {
+          } else if ((typeof key === 'string'
+              ? stringSlots !== undefined && (slot = stringSlots.slotOf(key)) >= 0
+              : keySlots !== undefined && (slot = keySlots.get(key)) !== undefined)
+              && typeof values[slot] === 'number') {
             const merged = merge(values[slot], ${value}[1]);
             if (typeof merged === 'number') values[slot] = merged;
             else { combine.replaceCombiner(key, merged); ${READ_SLOTS} }
@@ -217,11 +220,12 @@ function handOver(value: string, kind: SinkKind): string {
 
 /** Reads the sink's map storage (again); with NO_SLOTS, nothing is merged in place. */
 const READ_SLOTS = `slots = combine.slots();
-  present = slots.present; numbers = slots.numbers; keySlots = slots.primitiveSlots; values = slots.values;`;
+  present = slots.present; numbers = slots.numbers;
+  stringSlots = slots.stringSlots; keySlots = slots.primitiveSlots; values = slots.values;`;
 
 /** The locals of a 'combine' loop: the sink's merge function and its map's storage. */
 const SLOT_LOCALS = `const combine = sink.inPlaceCombine; const merge = combine.mergeValue;
-  let slots, present, numbers, keySlots, values;
+  let slots, present, numbers, stringSlots, keySlots, values;
   ${READ_SLOTS}`;
 
 function compileChain(ops: readonly ChainOp[], kind: SinkKind): CompiledChain {

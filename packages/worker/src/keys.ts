@@ -5,6 +5,8 @@
  * because a map task on one worker and a reduce task on another must agree on them.
  */
 
+import { StringSlots, stringHash } from './stringSlots.js';
+
 /** A canonical string for a structured key: equal for structurally equal keys, with type tags. */
 export function canonicalKey(key: unknown): string {
   switch (typeof key) {
@@ -46,7 +48,9 @@ export interface MapSlots {
   readonly present: Uint8Array;
   /** ...and its value is `numbers[k]`. */
   readonly numbers: Float64Array;
-  /** Sparse layout: a primitive key's slot (structured keys are never found here)... */
+  /** Sparse layout: a string key's slot... */
+  readonly stringSlots: StringSlots | undefined;
+  /** ...or another primitive key's slot (structured keys are never found in either)... */
   readonly primitiveSlots: ReadonlyMap<unknown, number> | undefined;
   /** ...and its value is `values[slot]`. */
   readonly values: unknown[];
@@ -56,6 +60,7 @@ export interface MapSlots {
 export const NO_SLOTS: MapSlots = {
   present: new Uint8Array(0),
   numbers: new Float64Array(0),
+  stringSlots: undefined,
   primitiveSlots: undefined,
   values: [],
 };
@@ -88,12 +93,14 @@ const DENSE_MIN_SLOTS = 1024;
  * an array.
  */
 export class KeyMap<V> {
-  /** Sparse: primitive keys (a Map compares them as wanted) to their slot. */
+  /** Sparse: keys and values by slot, in insertion order. */
+  readonly #keys: unknown[] = [];
+  /** Sparse: string keys to their slot (the most common keys, looked up fastest). */
+  readonly #stringSlots = new StringSlots(this.#keys);
+  /** Sparse: other primitive keys (a Map compares them as wanted) to their slot. */
   readonly #primitiveSlots = new Map<unknown, number>();
   /** Sparse: structured keys, by canonical string, to their slot. */
   readonly #structuredSlots = new Map<string, number>();
-  /** Sparse: keys and values by slot, in insertion order. */
-  readonly #keys: unknown[] = [];
   readonly #values: V[] = [];
   /** Whether entries live in the dense arrays below (all keys so far small integers). */
   #dense = true;
@@ -118,6 +125,7 @@ export class KeyMap<V> {
       if (!isDenseKey(key)) return -1;
       return key < this.#present.length && this.#present[key] === 1 ? key : -1;
     }
+    if (typeof key === 'string') return this.#stringSlots.slotOf(key);
     const slot = isStructured(key)
       ? this.#structuredSlots.get(canonicalKey(key))
       : this.#primitiveSlots.get(key);
@@ -150,11 +158,7 @@ export class KeyMap<V> {
       }
       this.#makeSparse();
     }
-    const slot = this.#keys.length;
-    if (isStructured(key)) this.#structuredSlots.set(canonicalKey(key), slot);
-    else this.#primitiveSlots.set(key, slot);
-    this.#keys.push(key === 0 ? 0 : key); // -0 is key 0, as in a Map
-    this.#values.push(value);
+    this.#addSparse(key, value);
   }
 
   get(key: unknown): V | undefined {
@@ -187,6 +191,7 @@ export class KeyMap<V> {
     if (!this.#dense)
       return {
         ...NO_SLOTS,
+        stringSlots: this.#stringSlots,
         primitiveSlots: this.#primitiveSlots,
         values: this.#values as unknown[],
       };
@@ -261,16 +266,22 @@ export class KeyMap<V> {
     this.#denseValues = values;
   }
 
+  /** Adds an entry in the sparse layout, in the next slot. */
+  #addSparse(key: unknown, value: V): void {
+    const slot = this.#keys.length;
+    this.#keys.push(key === 0 ? 0 : key); // -0 is key 0, as in a Map
+    this.#values.push(value);
+    if (typeof key === 'string') this.#stringSlots.add(key, slot);
+    else if (isStructured(key)) this.#structuredSlots.set(canonicalKey(key), slot);
+    else this.#primitiveSlots.set(key, slot);
+  }
+
   /** Moves the dense entries into the sparse layout, in insertion order, for good. */
   #makeSparse(): void {
     const { keys, values } = this.toArrays();
     this.#dense = false;
     this.#slots = undefined;
-    for (let slot = 0; slot < keys.length; slot++) {
-      this.#primitiveSlots.set(keys[slot], slot);
-      this.#keys.push(keys[slot]);
-      this.#values.push(values[slot] as V);
-    }
+    for (let slot = 0; slot < keys.length; slot++) this.#addSparse(keys[slot], values[slot] as V);
     this.#present = new Uint8Array(0);
     this.#numbers = undefined;
     this.#denseValues = [];
@@ -304,23 +315,6 @@ function hashNumber(value: number): number {
   return hashString(canonicalKey(value));
 }
 
-/** FNV-1a over UTF-16 code units, then a final mix so that nearby strings spread. */
 function hashString(value: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < value.length; i++) {
-    hash ^= value.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return mix(hash);
-}
-
-/** Murmur3's 32-bit finaliser. */
-function mix(value: number): number {
-  let h = value;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return stringHash(value) >>> 0;
 }

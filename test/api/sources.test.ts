@@ -123,6 +123,24 @@ describe('range', () => {
     expect(await ds.glom().collect()).toEqual([[0], [1], [2], [3, 4]]);
   });
 
+  it('gives start + i * step for every i, over many of the loop slices, in either direction', async () => {
+    // Long enough to cross the worker loop's clock strides (2048 numbers) many times; the
+    // fractional step takes the loop that multiplies instead of adding.
+    for (const [start, end, step, slices] of [
+      [1_000_003, -1_000_000, -7, 3],
+      [-5, 300_000, 3, 4],
+      [0, 4_000, 0.1, 2],
+    ] as const) {
+      const count = Math.ceil((end - start) / step);
+      const model = Array.from({ length: count }, (_, i) => start + i * step);
+      const evens = ctx.sc.range(start, end, step, slices).filter((x: number) => x % 2 === 0);
+      expect(await evens.count()).toBe(model.filter((x) => x % 2 === 0).length);
+      expect(await ctx.sc.range(start, end, step, slices).sum()).toBe(
+        model.reduce((a, b) => a + b, 0),
+      );
+    }
+  });
+
   it('counts a large range without materialising it on the driver', async () => {
     expect(await ctx.sc.range(0, 1_000_000, 1, 4).count()).toBe(1_000_000);
     expect(await ctx.sc.range(0, 1_000_000, 1, 4).sum()).toBe(499_999_500_000);

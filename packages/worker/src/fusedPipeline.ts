@@ -240,11 +240,22 @@ function compileChain(ops: readonly ChainOp[], kind: SinkKind): CompiledChain {
     `'use strict'; ${unpack} let reached = 0;
      const deadline = helpers.now() + ${RANGE_SLICE_MS};
      let i = from;
-     while (i < to) {
-       const end = to - i > ${RANGE_CLOCK_STRIDE} ? i + ${RANGE_CLOCK_STRIDE} : to;
-       if (integral) for (let v0 = start + i * step; i < end; i++, v0 += step) { ${body} }
-       else for (; i < end; i++) { const v0 = start + i * step; ${body} }
-       if (helpers.now() >= deadline) break;
+     if (integral) {
+       let v0 = start + i * step;
+       while (i < to) {
+         const end = to - i > ${RANGE_CLOCK_STRIDE} ? i + ${RANGE_CLOCK_STRIDE} : to;
+         const stop = start + end * step;
+         if (step > 0) for (; v0 < stop; v0 += step) { ${body} }
+         else for (; v0 > stop; v0 += step) { ${body} }
+         i = end;
+         if (helpers.now() >= deadline) break;
+       }
+     } else {
+       while (i < to) {
+         const end = to - i > ${RANGE_CLOCK_STRIDE} ? i + ${RANGE_CLOCK_STRIDE} : to;
+         for (; i < end; i++) { const v0 = start + i * step; ${body} }
+         if (helpers.now() >= deadline) break;
+       }
      }
      state.next = i;
      return reached;`,

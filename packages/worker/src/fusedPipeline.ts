@@ -108,7 +108,9 @@ export async function runFused(
   const counting = kind === 'count';
   const byKind = compiledChains.get(root) ?? new Map<SinkKind, CompiledChain>();
   compiledChains.set(root, byKind);
-  const compiled = byKind.get(kind) ?? compileChain(chain.ops, kind);
+  const { op } = chain.source;
+  const rangeStep = op.kind === 'range' && Number.isSafeInteger(op.step) ? op.step : undefined;
+  const compiled = byKind.get(kind) ?? compileChain(chain.ops, kind, rangeStep);
   byKind.set(kind, compiled);
   const fns = chain.ops.map((op) => runtime.fn(op.fn));
   let read = 0;
@@ -228,7 +230,34 @@ const SLOT_LOCALS = `const combine = sink.inPlaceCombine; const merge = combine.
   let slots, present, numbers, stringSlots, keySlots, values;
   ${READ_SLOTS}`;
 
-function compileChain(ops: readonly ChainOp[], kind: SinkKind): CompiledChain {
+/**
+ * The loop over one stride of a range whose numbers are safe integers, running `v0` alone. A step
+ * known when the stage is compiled is written in as a constant: V8 then treats `v0` as an integer
+ * counter (W1's loop over 5e8 numbers: 525 ms with the step a variable, 480 ms as a constant).
+ */
+function integralLoop(rangeStep: number | undefined, body: string): string {
+  if (rangeStep === undefined) {
+    return `if (step > 0) for (; v0 < stop; v0 += step) { ${body} }
+      else for (; v0 > stop; v0 += step) { ${body} }`;
+  }
+  return `for (; v0 ${rangeStep > 0 ? '<' : '>'} stop; v0 += ${stepCode(rangeStep)}) { ${body} }`;
+}
+
+/** A safe integer step as a constant in generated code, else the loop's `step` parameter. */
+function stepCode(rangeStep: number | undefined): string {
+  return rangeStep === undefined ? 'step' : `(${rangeStep})`;
+}
+
+/**
+ * Compiles the loops of a chain. `rangeStep` is the step of the chain's range source when it is a
+ * safe integer (the range loop is then specialised to it), else undefined.
+ */
+function compileChain(
+  ops: readonly ChainOp[],
+  kind: SinkKind,
+  rangeStep: number | undefined,
+): CompiledChain {
+  const step = stepCode(rangeStep);
   const names = ops.map((_, i) => `f${i}`);
   // A unique source per stage: V8 shares what it learnt among functions of the same source, and
   // once a later stage's functions made its calls polymorphic, the loop ran 25% slower.
@@ -241,12 +270,11 @@ function compileChain(ops: readonly ChainOp[], kind: SinkKind): CompiledChain {
      const deadline = helpers.now() + ${RANGE_SLICE_MS};
      let i = from;
      if (integral) {
-       let v0 = start + i * step;
+       let v0 = start + i * ${step};
        while (i < to) {
          const end = to - i > ${RANGE_CLOCK_STRIDE} ? i + ${RANGE_CLOCK_STRIDE} : to;
-         const stop = start + end * step;
-         if (step > 0) for (; v0 < stop; v0 += step) { ${body} }
-         else for (; v0 > stop; v0 += step) { ${body} }
+         const stop = start + end * ${step};
+         ${integralLoop(rangeStep, body)}
          i = end;
          if (helpers.now() >= deadline) break;
        }

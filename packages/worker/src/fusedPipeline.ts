@@ -14,9 +14,8 @@
 
 import type { FunctionSpec } from './closure/functionSpec.js';
 import { ErrorCode, FlintError } from './errors.js';
-import { NO_SLOTS } from './keys.js';
 import { computePartition, type TaskRuntime } from './pipeline.js';
-import type { RecordSink } from './recordSink.js';
+import type { InPlaceCombine, RecordSink } from './recordSink.js';
 import type { PipelineNode } from './taskSpec.js';
 
 const FUSABLE = new Set(['map', 'filter', 'flatMap', 'keyBy', 'mapValues']);
@@ -90,6 +89,53 @@ function sinkKindOf(sink: RecordSink<unknown>): SinkKind {
 
 const compiledChains = new WeakMap<PipelineNode, Map<SinkKind, CompiledChain>>();
 
+/** The loop for `chain` handing records to a sink of `kind`, compiled once per stage. */
+function compiledChain(root: PipelineNode, chain: Chain, kind: SinkKind): CompiledChain {
+  const byKind = compiledChains.get(root) ?? new Map<SinkKind, CompiledChain>();
+  compiledChains.set(root, byKind);
+  const { op } = chain.source;
+  const rangeStep = op.kind === 'range' && Number.isSafeInteger(op.step) ? op.step : undefined;
+  const compiled = byKind.get(kind) ?? compileChain(chain.ops, kind, rangeStep);
+  byKind.set(kind, compiled);
+  return compiled;
+}
+
+/** Stages' combining loops that have run on this worker, see NewKeysThroughSink. */
+const ranChains = new WeakSet<CompiledChain>();
+
+/**
+ * Picks the loop for each slice or chunk of a stage's first combining run on this worker: the
+ * stage's 'pairs' loop, every pair through the sink, for as long as most keys are new, then the
+ * combining loop for good. The combining loop is thus first run, and optimized by V8, once it
+ * merges known keys in place. Optimized while every key was still new (W3's first 100,000
+ * numbers), it had no type feedback for the in-place merge and was deoptimized when the first
+ * known key came, once per job. While keys are new the two loops do the same: hand pairs over.
+ */
+class NewKeysThroughSink {
+  #combining = false;
+  #keysBefore = 0;
+
+  constructor(
+    private readonly combine: InPlaceCombine,
+    private readonly pairs: CompiledChain,
+    private readonly combiningLoop: CompiledChain,
+  ) {}
+
+  /** The loop for the next slice or chunk. */
+  next(): CompiledChain {
+    if (this.#combining) return this.combiningLoop;
+    this.#keysBefore = this.combine.keyCount();
+    return this.pairs;
+  }
+
+  /** After a slice or chunk that handed `reached` records on. */
+  ran(reached: number): void {
+    if (this.#combining || 2 * (this.combine.keyCount() - this.#keysBefore) >= reached) return;
+    this.#combining = true;
+    ranChains.add(this.combiningLoop);
+  }
+}
+
 /**
  * Runs partition `partition` of `root` into `sink` as a fused loop. Returns the number of records
  * that reached the sink's input, or undefined when `root` is not a fusable chain (the caller then
@@ -106,12 +152,15 @@ export async function runFused(
   if (!chain) return undefined;
   const kind = sinkKindOf(sink);
   const counting = kind === 'count';
-  const byKind = compiledChains.get(root) ?? new Map<SinkKind, CompiledChain>();
-  compiledChains.set(root, byKind);
-  const { op } = chain.source;
-  const rangeStep = op.kind === 'range' && Number.isSafeInteger(op.step) ? op.step : undefined;
-  const compiled = byKind.get(kind) ?? compileChain(chain.ops, kind, rangeStep);
-  byKind.set(kind, compiled);
+  const compiled = compiledChain(root, chain, kind);
+  const loops =
+    kind === 'combine' && !ranChains.has(compiled)
+      ? new NewKeysThroughSink(
+          sink.inPlaceCombine as InPlaceCombine,
+          compiledChain(root, chain, 'pairs'),
+          compiled,
+        )
+      : { next: () => compiled, ran: () => undefined };
   const fns = chain.ops.map((op) => runtime.fn(op.fn));
   let read = 0;
   const { source } = chain;
@@ -122,8 +171,11 @@ export async function runFused(
     const state = { next: from };
     const integral = [start, step, start + count * step].every(Number.isSafeInteger);
     for (let i = from; i < to; i = state.next) {
-      const reached = compiled.runRange(start, step, integral, i, to, fns, sink, helpers, state);
+      const reached = loops
+        .next()
+        .runRange(start, step, integral, i, to, fns, sink, helpers, state);
       if (reached < 0) break;
+      loops.ran(reached);
       if (counting) sink.addCount?.(reached);
       read += state.next - i;
       await checkpoint();
@@ -136,11 +188,12 @@ export async function runFused(
   const iterator = records[Symbol.iterator]();
   const state = { done: false };
   for (;;) {
-    const reached = compiled.runIterator(iterator, CHUNK, fns, sink, helpers, state);
+    const reached = loops.next().runIterator(iterator, CHUNK, fns, sink, helpers, state);
     if (reached < 0) {
       iterator.return?.();
       break;
     }
+    loops.ran(reached);
     if (counting) sink.addCount?.(reached);
     read += reached;
     if (state.done) break;
@@ -264,6 +317,8 @@ function compileChain(
   const unpack = `/* chain ${chainsCompiled++} */ ${names.length > 0 ? `const [${names.join(', ')}] = fns;` : ''}
     ${kind === 'combine' ? SLOT_LOCALS : ''}`;
   const body = chainBody(ops, 0, 'v0', kind);
+  // `state.next` is stored after every stride, not once after the loop: a store that first runs
+  // after V8 optimized the loop mid-run has no type feedback, and the loop was deoptimized there.
   const runRange = new Function(
     'start, step, integral, from, to, fns, sink, helpers, state',
     `'use strict'; ${unpack} let reached = 0;
@@ -276,22 +331,19 @@ function compileChain(
          const stop = start + end * ${step};
          ${integralLoop(rangeStep, body)}
          i = end;
+         state.next = i;
          if (helpers.now() >= deadline) break;
        }
      } else {
        while (i < to) {
          const end = to - i > ${RANGE_CLOCK_STRIDE} ? i + ${RANGE_CLOCK_STRIDE} : to;
          for (; i < end; i++) { const v0 = start + i * step; ${body} }
+         state.next = i;
          if (helpers.now() >= deadline) break;
        }
      }
-     state.next = i;
      return reached;`,
   ) as CompiledChain['runRange'];
-  // Run once over an empty range, so that the code after the loop has run before V8 optimizes
-  // the loop mid-run: otherwise the optimized loop deoptimizes where it first exits (the store to
-  // `state.next`, which had no type feedback yet), and every job paid for it again.
-  runRange(0, 1, true, 0, 0, [], EMPTY_SINK, helpers, { next: 0 });
   const runIterator = new Function(
     'iterator, budget, fns, sink, helpers, state',
     `'use strict'; ${unpack} let reached = 0;
@@ -305,18 +357,6 @@ function compileChain(
   ) as CompiledChain['runIterator'];
   return { runRange, runIterator };
 }
-
-/** A sink for the warm-up call of a range loop, which reaches no record. */
-const EMPTY_SINK: RecordSink<unknown> = {
-  add: () => true,
-  addPair: () => true,
-  inPlaceCombine: {
-    mergeValue: () => 0,
-    slots: () => NO_SLOTS,
-    replaceCombiner: () => undefined,
-  },
-  finish: () => undefined,
-};
 
 const helpers: Helpers = {
   iterable(value, operator) {

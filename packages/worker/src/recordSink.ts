@@ -34,6 +34,8 @@ export interface InPlaceCombine {
   slots(): MapSlots;
   /** Stores a merge's result that is not a number as the combiner of `key` (which has one). */
   replaceCombiner(key: unknown, combiner: unknown): void;
+  /** How many keys the map holds: a loop compares it across a slice to see how many were new. */
+  keyCount(): number;
 }
 
 /** Asserts the pair shape that keyed operations need, with an error that names the operation. */

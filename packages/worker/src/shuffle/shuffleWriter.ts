@@ -193,6 +193,7 @@ class CombiningBuckets extends Spillable implements RecordSink<MapOutput> {
         combiners.replaceCombiner(key, combiner);
         this.maybeSpill();
       },
+      keyCount: () => combiners.size,
     };
   }
 

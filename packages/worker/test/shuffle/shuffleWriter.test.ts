@@ -133,42 +133,22 @@ describe('a fused loop combining into the shuffle', () => {
   const env = useBlockManagers();
   const identity = spec(((value: unknown) => value) as never);
 
-  /** Runs `records` (or a range) through map(x => x) into a combining sink; its output's pairs. */
+  /**
+   * Runs `records` (or a range) through map(x => x) into a combining sink as two tasks of one
+   * stage, as on one worker: the first starts through the sink while its keys are new (see
+   * NewKeysThroughSink), the second, measured, merges in place from its first record. Returns the
+   * second's output pairs, what its loop handed to the sink and how often it called `merge`.
+   */
   async function combineFused(
     source: { records: unknown[] } | { range: number; map: (x: number) => unknown },
     merge: (a: never, b: never) => unknown,
     memoryBytes = 64 * 1024 * 1024,
   ) {
-    const task = env.task(env.blockManager(memoryBytes));
-    const mergeSpec = spec(merge as never);
-    const inputs = 'records' in source ? { '1:0': source.records } : undefined;
-    const run = {
-      task,
-      partition: 0,
-      inputs,
-      fn: (s: FunctionSpec) => functions.get(s),
-    } as unknown as TaskRuntime;
-    const sink = createShuffleSink(
-      {
-        kind: 'shuffleWrite',
-        shuffleId: 0,
-        partitioner: { kind: 'hash', numPartitions: 3 },
-        mapSideCombine: {
-          createCombiner: identity,
-          mergeValue: mergeSpec,
-          mergeCombiners: mergeSpec,
-        },
-      },
-      run,
-    );
-    expect(sink.inPlaceCombine).toBeDefined();
-    // Counts what the loop hands to the sink rather than merging it itself.
-    let handedOver = 0;
-    const addPair = sink.addPair?.bind(sink) as NonNullable<typeof sink.addPair>;
-    sink.addPair = (key, value) => {
-      handedOver++;
-      return addPair(key, value);
-    };
+    let merges = 0;
+    const mergeSpec = spec(((a: never, b: never) => {
+      merges++;
+      return merge(a, b);
+    }) as never);
     const op =
       'records' in source
         ? { kind: 'parallelize' }
@@ -179,9 +159,43 @@ describe('a fused loop combining into the shuffle', () => {
       op: { kind: 'map', fn: map },
       parents: [{ id: 1, op, parents: [] }],
     } as unknown as PipelineNode;
-    await runFused(root, 0, run, sink, () => undefined);
-    const { output } = sink.finish();
-    return { pairs: blocksOf(output).flat() as [unknown, unknown][], task, handedOver };
+    const runTask = async () => {
+      const task = env.task(env.blockManager(memoryBytes));
+      const inputs = 'records' in source ? { '1:0': source.records } : undefined;
+      const run = {
+        task,
+        partition: 0,
+        inputs,
+        fn: (s: FunctionSpec) => functions.get(s),
+      } as unknown as TaskRuntime;
+      const sink = createShuffleSink(
+        {
+          kind: 'shuffleWrite',
+          shuffleId: 0,
+          partitioner: { kind: 'hash', numPartitions: 3 },
+          mapSideCombine: {
+            createCombiner: identity,
+            mergeValue: mergeSpec,
+            mergeCombiners: mergeSpec,
+          },
+        },
+        run,
+      );
+      expect(sink.inPlaceCombine).toBeDefined();
+      // Counts what the loop hands to the sink rather than merging it itself.
+      let handedOver = 0;
+      const addPair = sink.addPair?.bind(sink) as NonNullable<typeof sink.addPair>;
+      sink.addPair = (key, value) => {
+        handedOver++;
+        return addPair(key, value);
+      };
+      await runFused(root, 0, run, sink, () => undefined);
+      const { output } = sink.finish();
+      return { pairs: blocksOf(output).flat() as [unknown, unknown][], task, handedOver };
+    };
+    const first = await runTask();
+    merges = 0;
+    return { ...(await runTask()), merges, first };
   }
 
   /** What combining gives, by the book: each key's values folded with `merge`, in order. */
@@ -199,12 +213,8 @@ describe('a fused loop combining into the shuffle', () => {
     pairs.map(([key, value]) => `${canonicalKey(key)}=${canonicalKey(value)}`).sort();
 
   it('merges the values of small integer keys itself, calling mergeValue once per later value', async () => {
-    let merges = 0;
-    const add = (a: number, b: number) => {
-      merges++;
-      return a + b;
-    };
-    const { pairs, handedOver } = await combineFused(
+    const add = (a: number, b: number) => a + b;
+    const { pairs, handedOver, merges } = await combineFused(
       { range: 10_000, map: (x) => [x % 97, x] },
       add,
     );
@@ -223,12 +233,8 @@ describe('a fused loop combining into the shuffle', () => {
       words[i % 7] as string,
       i,
     ]);
-    let merges = 0;
-    const add = (a: number, b: number) => {
-      merges++;
-      return a + b;
-    };
-    const { pairs, handedOver } = await combineFused({ records }, add);
+    const add = (a: number, b: number) => a + b;
+    const { pairs, handedOver, merges } = await combineFused({ records }, add);
     expect(handedOver).toBe(4);
     expect(merges).toBe(700 - 4);
     expect(bag(pairs)).toEqual(bag(reference(records, (a: number, b: number) => a + b)));
@@ -241,12 +247,8 @@ describe('a fused loop combining into the shuffle', () => {
     it(`keeps every value when a merge returns something other than a number (${layout} keys)`, async () => {
       const records: [unknown, unknown][] = Array.from({ length: 300 }, (_, i) => [keyOf(i), i]);
       records[150] = [keyOf(2), 'x'];
-      let merges = 0;
-      const concat = (a: unknown, b: unknown) => {
-        merges++;
-        return (a as number) + (b as number);
-      };
-      const { pairs } = await combineFused({ records }, concat);
+      const concat = (a: unknown, b: unknown) => (a as number) + (b as number);
+      const { pairs, merges } = await combineFused({ records }, concat);
       expect(merges).toBe(300 - 5);
       expect(bag(pairs)).toEqual(bag(reference(records, concat)));
       expect(pairs.find(([key]) => key === keyOf(2))?.[1]).toMatch(/x/);
@@ -265,6 +267,18 @@ describe('a fused loop combining into the shuffle', () => {
     expect(pairs.filter(([key]) => key === 0)).toHaveLength(1);
     // Each distinct primitive key once (0-3, -1, 1.5, NaN, "1", 2^40); the array key each time.
     expect(handedOver).toBe(9 + 15);
+  });
+
+  it("starts a stage's first task through the sink while keys are new, with the same result", async () => {
+    const add = (a: number, b: number) => a + b;
+    const records = Array.from({ length: 3000 }, (_, i): [number, number] => [i % 1000, i]);
+    const { first, handedOver, pairs } = await combineFused({ records }, add);
+    // The first chunk's keys were mostly new: all of it went through the sink.
+    expect(first.handedOver).toBe(3000);
+    expect(handedOver).toBe(1000);
+    const expected = bag(reference(records, add));
+    expect(bag(first.pairs)).toEqual(expected);
+    expect(bag(pairs)).toEqual(expected);
   });
 
   it('goes on merging in place after a spill empties the map', async () => {

@@ -5,6 +5,7 @@
  * is such a pair.
  */
 import { encodePairBlock } from './recordFrames.js';
+import type { SizeTracker } from './sizeEstimator.js';
 
 /** Small: a map task may have a bucket per reduce partition, thousands of them. */
 const INITIAL_CAPACITY = 16;
@@ -44,6 +45,17 @@ export class PairColumns {
   *pairs(): Generator<[number, number]> {
     for (let i = 0; i < this.#length; i++)
       yield [this.#keys[i] as number, this.#values[i] as number];
+  }
+
+  /**
+   * Appends the pairs to `records` as records, in arrival order, counting each in `size`: for a
+   * holder of pairs whose first record of another kind arrived, which keeps records from then on.
+   */
+  appendTo(records: unknown[], size: SizeTracker): void {
+    for (const pair of this.pairs()) {
+      records.push(pair);
+      size.add(pair);
+    }
   }
 
   /** The pairs as a block of frames, written from the columns. */

@@ -143,10 +143,7 @@ class RecordBuckets extends Spillable implements RecordSink<MapOutput> {
     if (columns !== undefined) {
       bucket.columns = undefined;
       this.#columnBytes -= 16 * columns.length;
-      for (const pair of columns.pairs()) {
-        bucket.records.push(pair);
-        this.#size.add(pair);
-      }
+      columns.appendTo(bucket.records, this.#size);
     }
     return bucket.records;
   }

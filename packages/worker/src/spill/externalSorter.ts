@@ -95,7 +95,7 @@ export class ExternalSorter extends Spillable implements Iterable<unknown> {
     const columns = this.#columns;
     if (columns !== undefined) {
       const { keys, values } = columns;
-      const order = this.#order(keys);
+      const order = numberOrder(keys, this.ascending);
       writer.appendFrames(encodePairBlock(gather(keys, order), gather(values, order)));
       this.#columns = new PairColumns();
     }
@@ -108,13 +108,7 @@ export class ExternalSorter extends Spillable implements Iterable<unknown> {
 
   /** The buffer, the columns' pairs first moved into it (in arrival order) for good. */
   #recordsBuffer(): unknown[] {
-    const columns = this.#columns;
-    if (columns !== undefined && columns.length > 0) {
-      for (const pair of columns.pairs()) {
-        this.#buffer.push(pair);
-        this.#size.add(pair);
-      }
-    }
+    this.#columns?.appendTo(this.#buffer, this.#size);
     this.#columns = undefined;
     return this.#buffer;
   }
@@ -124,7 +118,7 @@ export class ExternalSorter extends Spillable implements Iterable<unknown> {
     const columns = this.#columns;
     if (columns === undefined || columns.length === 0) return this.#sortRecords();
     const { keys, values } = columns;
-    const order = this.#order(keys);
+    const order = numberOrder(keys, this.ascending);
     this.#columns = new PairColumns();
     return {
       *[Symbol.iterator]() {
@@ -143,11 +137,6 @@ export class ExternalSorter extends Spillable implements Iterable<unknown> {
     const compare = this.#compare;
     order.sort((a, b) => compare(keys[a], keys[b]) || a - b);
     return Array.from(order, (index) => records[index]);
-  }
-
-  /** The stable sorted order of number keys: indices into `keys`. */
-  #order(keys: Float64Array): Uint32Array {
-    return numberOrder(keys, this.ascending);
   }
 }
 
